@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point for `npx rdvla`: runs the compiled CLI from dist/ (built by `npm install`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  console.error('rdvla: dist/src/cli/main.js is missing: run `npm run build` in the checkout first');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+await main(process.argv);
