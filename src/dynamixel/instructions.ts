@@ -70,3 +70,8 @@ export function bulkWritePacket(entries: readonly { id: number; address: number;
   for (const { id, address, data } of entries) params.push(id, ...u16(address), ...u16(data.length), ...data);
   return encodeInstructionPacket(BROADCAST_ID, Instruction.BulkWrite, Uint8Array.from(params));
 }
+
+/** Clear with option 0x01: resets the multi-turn revolution count (X-series firmware 42 and later). */
+export function clearMultiTurnPacket(id: number): Buffer {
+  return encodeInstructionPacket(id, Instruction.Clear, Uint8Array.of(0x01, 0x44, 0x58, 0x4c, 0x22));
+}
