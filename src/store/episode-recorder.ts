@@ -76,17 +76,7 @@ export class EpisodeRecorder {
     const init: WriterInit = { path, meta, maxPageCount: options.maxPageCount };
     const worker = startWorker(siblingModuleUrl(import.meta.url, 'episode-writer-worker'), init);
 
-    const episodeId = await new Promise<number>((resolve, reject) => {
-      worker.once('message', (reply: WriterReply) => {
-        if (reply.type === 'ready') resolve(reply.episodeId);
-        else if (reply.type === 'failed') reject(reply.userError ? new UserError(reply.message) : new Error(reply.message));
-        else reject(new Error(`episode writer sent ${reply.type} before ready`));
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`episode writer thread exited with code ${code} while starting`)));
-    });
-    worker.removeAllListeners();
-
+    const episodeId = await waitForReady(worker);
     log.info(`episode ${episodeId}: recording ${meta.kind} "${meta.task}" at ${meta.fps} fps into ${path}`);
     return new EpisodeRecorder(path, episodeId, worker, options);
   }
@@ -199,4 +189,25 @@ export class EpisodeRecorder {
     if (this.#error) throw this.#error;
     if (this.#stopping) throw new Error(`episode ${this.episodeId}: recorder is stopped, start a new one to record again`);
   }
+}
+
+/** Waits for the writer thread's `ready`, then removes the listeners it added. */
+function waitForReady(worker: Worker): Promise<number> {
+  let onMessage: (reply: WriterReply) => void = () => undefined;
+  let onError: (error: Error) => void = () => undefined;
+  let onExit: (code: number) => void = () => undefined;
+
+  const ready = new Promise<number>((resolve, reject) => {
+    onMessage = (reply) => {
+      if (reply.type === 'ready') resolve(reply.episodeId);
+      else if (reply.type === 'failed') reject(reply.userError ? new UserError(reply.message) : new Error(reply.message));
+      else reject(new Error(`episode writer sent ${reply.type} before ready`));
+    };
+    onError = reject;
+    onExit = (code) => reject(new Error(`episode writer thread exited with code ${code} while starting`));
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+
+  // Worker.removeAllListeners() would also drop the internal listeners that deliver messages.
+  return ready.finally(() => worker.off('message', onMessage).off('error', onError).off('exit', onExit));
 }

@@ -26,6 +26,7 @@ import {
   type FrameRecord,
   type InferenceRecord,
   type StepRecord,
+  type StepSample,
 } from './episode-types.js';
 import { type ConnectionOptions, openConnection } from './store-connection.js';
 
@@ -81,7 +82,7 @@ export class EpisodeStore {
   }
 
   /** Inserts steps and adds them to the episode's step_count, in one transaction. */
-  appendSteps(episodeId: number, steps: readonly StepRecord[]): void {
+  appendSteps(episodeId: number, steps: ReadonlyArray<StepSample & { index: number }>): void {
     const insert = this.#statement(
       `INSERT INTO steps (episode_id, step_index, t_ns, observation_state, action, follower_velocity,
          follower_current, period_ms, lateness_ms, bus_ms)
