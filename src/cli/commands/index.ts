@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerBusCommands } from './bus.js';
 
 /** Adds every `rdvla` subcommand to the program. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerBusCommands(program);
 }

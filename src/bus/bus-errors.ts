@@ -1,0 +1,26 @@
+import { UserError } from '../common/errors.js';
+import type { DecodedStatusError } from '../dynamixel/status-error.js';
+
+/** No status packet came back from one or more motors after every try. */
+export class NoStatusPacketError extends UserError {
+  constructor(
+    readonly port: string,
+    readonly motorIds: readonly number[],
+    readonly tries: number,
+  ) {
+    const motors = motorIds.length === 1 ? `motor ${motorIds[0]}` : `motors ${motorIds.join(', ')}`;
+    super(`no status packet from ${motors} on ${port} after ${tries} ${tries === 1 ? 'try' : 'tries'}: check power, wiring and baud rate`);
+  }
+}
+
+/** A motor replied with a non-zero error byte; `status` contains the decoded byte and `data` what it sent. */
+export class StatusPacketError extends UserError {
+  constructor(
+    readonly port: string,
+    readonly motorId: number,
+    readonly status: DecodedStatusError,
+    readonly data: Buffer,
+  ) {
+    super(`motor ${motorId} on ${port} reported ${status.message}`);
+  }
+}
