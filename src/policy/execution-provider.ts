@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { UserError, errorMessage } from '../common/errors.js';
-import { identityModelBytes } from './probe-model.js';
+import { identityModelBytes } from './single-node-model.js';
 
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof PROVIDERS)[number];

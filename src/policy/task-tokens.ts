@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError, errorMessage } from '../common/errors.js';
 import type { Manifest } from './manifest.js';
@@ -7,6 +8,18 @@ import type { Manifest } from './manifest.js';
 export interface TaskEncoding {
   tokens: number;
   truncated: boolean;
+}
+
+/**
+ * Reads tokenizer_config.json beside tokenizer.json when present. @huggingface/tokenizers 0.2.0
+ * takes the unknown token of a WordLevel model from this config, not from the model section of
+ * tokenizer.json, so the model's unk_token fills in when the config has none.
+ */
+function tokenizerConfig(tokenizerPath: string, modelUnknownToken: string | undefined): Record<string, unknown> {
+  const configPath = path.join(path.dirname(tokenizerPath), 'tokenizer_config.json');
+  const config = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {};
+  if (config.unk_token === undefined && modelUnknownToken !== undefined) config.unk_token = modelUnknownToken;
+  return config;
 }
 
 /**
@@ -19,10 +32,9 @@ export class TaskTokenizer {
   readonly #padId: bigint;
 
   constructor(tokenizerPath: string, manifest: Manifest) {
-    let json: unknown;
     try {
-      json = JSON.parse(readFileSync(tokenizerPath, 'utf8'));
-      this.#tokenizer = new Tokenizer(json as object, {});
+      const json = JSON.parse(readFileSync(tokenizerPath, 'utf8')) as { model?: { unk_token?: string } };
+      this.#tokenizer = new Tokenizer(json, tokenizerConfig(tokenizerPath, json.model?.unk_token));
     } catch (error) {
       throw new UserError(`cannot load tokenizer ${tokenizerPath} (${errorMessage(error)}): re-export the model`);
     }
@@ -32,7 +44,11 @@ export class TaskTokenizer {
 
   /** Writes the token ids and attention mask ([T] int64 each) for a task text. */
   encode(text: string, inputIds: BigInt64Array, attentionMask: BigInt64Array): TaskEncoding {
-    const ids = this.#tokenizer.encode(text).ids;
+    const { ids, tokens } = this.#tokenizer.encode(text);
+    const unknown = (ids as (number | undefined)[]).findIndex((id) => id === undefined);
+    if (unknown >= 0) {
+      throw new UserError(`task token "${tokens[unknown]}" is not in the vocabulary and the tokenizer has no unknown token: rephrase the task or re-export the model`);
+    }
     const count = Math.min(ids.length, this.#maxTokens);
     for (let i = 0; i < this.#maxTokens; i++) {
       const real = i < count;

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerBusCommands } from './bus.js';
+import { registerPolicyCommands } from './policy.js';
 
 /** Adds every `rdvla` subcommand to the program. */
 export function registerCommands(program: Command): void {
   registerBusCommands(program);
+  registerPolicyCommands(program);
 }
