@@ -179,6 +179,15 @@ describe('DynamixelBus over a virtual serial port', () => {
     responder.setErrorByte(1, 0);
   });
 
+  it('resends after a motor CRC error', async () => {
+    responder.setErrorByte(2, 0x03);
+    const failure = bus.read(2, X_SERIES.presentPosition.address, 4);
+    await expect(failure).rejects.toThrow(/^motor 2 on .* reported CRC error/);
+    expect(bus.counters.statusErrors).toBe(3);
+    expect(bus.counters.retries).toBe(2);
+    responder.setErrorByte(2, 0);
+  });
+
   it('reboots a motor', async () => {
     await bus.reboot(3);
     expect(responder.received.at(-1)?.instruction).toBe(Instruction.Reboot);

@@ -1,7 +1,5 @@
 import { monotonicMs } from '../common/clock.js';
-import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
-import { X_SERIES, readField } from '../dynamixel/control-table.js';
 import {
   bulkReadPacket,
   bulkWritePacket,
@@ -19,65 +17,19 @@ import { type ExpectedReply, ReplyCollector } from './reply-collector.js';
 import { SerialPortTransport } from './serial-transport.js';
 import { STATUS_PACKET_OVERHEAD, transactionTimeoutMs, wireTimeUs } from './timing.js';
 import type { ByteTransport } from './transport.js';
+import { type BusCounters, type DynamixelBusOptions, MAX_MOTOR_ID, type PingResult, type ScanEntry, type TransactionRecord } from './bus-types.js';
+import { ALL_MOTOR_IDS, scanBus } from './bus-scan.js';
+
+export { MAX_MOTOR_ID };
+export type { BusCounters, DynamixelBusOptions, PingResult, ScanEntry, TransactionRecord };
 
 const log = createLogger('servo-bus');
-
-/** Highest ID a motor can have; 253..255 are reserved by the protocol. */
-export const MAX_MOTOR_ID = 252;
-
-const ALL_MOTOR_IDS: readonly number[] = Array.from({ length: MAX_MOTOR_ID + 1 }, (_, id) => id);
 
 /** Data bytes of a ping status packet: model number (2) and firmware version (1). */
 const PING_DATA_LENGTH = 3;
 
 /** Status error number 3: the motor received the instruction packet with a bad CRC, so sending again may help. */
 const MOTOR_SAW_CRC_ERROR = 3;
-
-export interface DynamixelBusOptions {
-  /** USB-serial adapter latency in ms: 16 for an FTDI adapter at its default, 1 once its latency timer is lowered. */
-  latencyMs?: number;
-  /** Return Delay Time of the motors in us (factory setting 500; rigs usually set 0). */
-  returnDelayUs?: number;
-  /** Attempts per transaction before giving up (default 3). */
-  tries?: number;
-  /** Extra wait per transaction in ms for operating-system scheduling (default 5). */
-  marginMs?: number;
-  /** Status Return Level of the motors: 2 replies to everything, 1 to reads and pings only, 0 to pings only. */
-  statusReturnLevel?: 0 | 1 | 2;
-}
-
-export interface PingResult {
-  id: number;
-  modelNumber: number;
-  firmware: number;
-}
-
-export interface ScanEntry extends PingResult {
-  /** Present Position as a signed 32-bit value, or null when the motor did not return it. */
-  position: number | null;
-}
-
-export interface BusCounters {
-  transactions: number;
-  timeouts: number;
-  crcErrors: number;
-  retries: number;
-  statusErrors: number;
-  /** Packets received during a transaction that match no request: late replies, adapter echo, wrong IDs or sizes. */
-  unexpectedPackets: number;
-  /** Bytes received between transactions, e.g. replies that came after their timeout. */
-  strayBytes: number;
-}
-
-export interface TransactionRecord {
-  instruction: number;
-  motorIds: readonly number[];
-  tries: number;
-  /** Time the bytes of every try spent on the wire, sent and received, in us. */
-  busTimeUs: number;
-  /** Time from the first write to the last reply or timeout, in ms. */
-  elapsedMs: number;
-}
 
 interface Request {
   instruction: number;
@@ -166,7 +118,7 @@ export class DynamixelBus {
 
   /** Pings every motor at once and returns those that replied, by ascending ID. */
   broadcastPing(): Promise<PingResult[]> {
-    return this.#enqueue(async () => (await this.#broadcastPing()).results);
+    return this.#enqueue(() => this.#broadcastPing());
   }
 
   read(id: number, address: number, length: number): Promise<Buffer> {
@@ -251,43 +203,10 @@ export class DynamixelBus {
    */
   scan(fallbackIds: readonly number[] = ALL_MOTOR_IDS): Promise<ScanEntry[]> {
     fallbackIds.forEach(checkMotorId);
-    return this.#enqueue(async () => {
-      const broadcast = await this.#broadcastPing();
-      let found = broadcast.results;
-      if (found.length === 0 || broadcast.crcErrors > 0) {
-        log.info(`${this.port}: broadcast ping found ${found.length} motors with ${broadcast.crcErrors} CRC errors, pinging each ID`);
-        found = await this.#pingEachId(fallbackIds);
-      }
-
-      const entries: ScanEntry[] = [];
-      for (const motor of found) entries.push({ ...motor, position: await this.#readPositionForScan(motor.id) });
-      return entries;
-    });
+    return scanBus(this, fallbackIds);
   }
 
-  async #pingEachId(ids: readonly number[]): Promise<PingResult[]> {
-    const found: PingResult[] = [];
-    for (const id of ids) {
-      const request: Request = { instruction: Instruction.Ping, expected: [{ id, length: PING_DATA_LENGTH }], build: () => pingPacket(id), tries: 1, acceptStatusErrors: true };
-      const status = (await this.#run(request)).replies.get(id);
-      if (status) found.push(pingResult(status));
-    }
-    return found;
-  }
-
-  async #readPositionForScan(id: number): Promise<number | null> {
-    const field = X_SERIES.presentPosition;
-    const request: Request = { instruction: Instruction.Read, expected: [{ id, length: field.size }], build: () => readPacket(id, field.address, field.size), tries: this.#tries };
-    try {
-      return readField(this.#dataOf(await this.#runOrThrow(request), id), field);
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      log.warn(`${this.port}: motor ${id} replied to ping but not to the Present Position read: ${error.message}`);
-      return null;
-    }
-  }
-
-  async #broadcastPing(): Promise<{ results: PingResult[]; crcErrors: number }> {
+  async #broadcastPing(): Promise<PingResult[]> {
     const packet = pingPacket(BROADCAST_ID);
     const motors = MAX_MOTOR_ID + 1;
     const collector = new ReplyCollector('any', PING_DATA_LENGTH);
@@ -299,12 +218,13 @@ export class DynamixelBus {
     const results = [...collector.replies.values()].map(pingResult).sort((a, b) => a.id - b.id);
     this.#record(Instruction.Ping, [BROADCAST_ID], 1, packet.length + collector.replies.size * (STATUS_PACKET_OVERHEAD + PING_DATA_LENGTH), started);
     log.debug(`${this.port}: broadcast ping found ${results.length} motors in ${(monotonicMs() - started).toFixed(1)} ms`);
-    return { results, crcErrors: collector.crcErrors };
+    return results;
   }
 
   /** Runs a request with retries; returns the status packets that arrived and the IDs still missing. */
   async #run(request: Request): Promise<{ replies: Map<number, StatusPacket>; missing: number[]; tries: number }> {
     const replies = new Map<number, StatusPacket>();
+    const rejected = new Map<number, StatusPacket>();
     let pending = request.expected;
     let tries = 0;
     let busBytes = 0;
@@ -322,14 +242,20 @@ export class DynamixelBus {
 
       for (const [id, status] of collector.replies) {
         if (status.error !== 0) this.counters.statusErrors++;
-        if (status.error === MOTOR_SAW_CRC_ERROR) continue;
-        if (status.error !== 0 && !request.acceptStatusErrors) throw new StatusPacketError(this.port, id, decodeStatusError(status.error), status.data);
+        if (status.error === MOTOR_SAW_CRC_ERROR && !request.acceptStatusErrors) {
+          rejected.set(id, status);
+          continue;
+        }
+        if (status.error !== 0 && !request.acceptStatusErrors) throw this.#statusError(status);
         replies.set(id, status);
       }
       pending = pending.filter((reply) => !replies.has(reply.id));
     }
 
     this.#record(request.instruction, request.expected.map((reply) => reply.id), tries, busBytes, started);
+    // A motor that kept reporting a CRC error did reply, so its error says more than "no status packet".
+    const lastRejected = pending.map((reply) => rejected.get(reply.id)).find((status) => status !== undefined);
+    if (lastRejected) throw this.#statusError(lastRejected);
     return { replies, missing: pending.map((reply) => reply.id), tries };
   }
 
@@ -337,6 +263,10 @@ export class DynamixelBus {
     const { replies, missing, tries } = await this.#run(request);
     if (missing.length > 0) throw new NoStatusPacketError(this.port, missing, tries);
     return replies;
+  }
+
+  #statusError(status: StatusPacket): StatusPacketError {
+    return new StatusPacketError(this.port, status.id, decodeStatusError(status.error), status.data);
   }
 
   #dataOf(replies: Map<number, StatusPacket>, id: number): Buffer {
