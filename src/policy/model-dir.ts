@@ -70,20 +70,22 @@ export function loadModelDir(dir: string, options: LoadModelDirOptions = {}): Mo
     );
   }
 
+  const backbone = manifest.graphs.backbone;
+  const headOnly = backbone === undefined || backbone === null;
+  if (headOnly && !options.allowHeadOnly) {
+    throw new UserError(`model ${manifest.name} in ${absoluteDir} is a head-only export (no graphs.backbone): export the full model to run it on camera frames`);
+  }
+
+  // Graphs in pipeline order: backbone (when present), prelude, core, coda.
+  const backbonePath = headOnly ? undefined : requireFile(absoluteDir, backbone, 'graphs.backbone');
   const graphPaths: ModelDir['graphPaths'] = {
+    ...(backbonePath === undefined ? {} : { backbone: backbonePath }),
     prelude: requireFile(absoluteDir, manifest.graphs.prelude, 'graphs.prelude'),
     core: requireFile(absoluteDir, manifest.graphs.core, 'graphs.core'),
     coda: requireFile(absoluteDir, manifest.graphs.coda, 'graphs.coda'),
   };
-  const backbone = manifest.graphs.backbone;
-  if (backbone === undefined || backbone === null) {
-    if (!options.allowHeadOnly) {
-      throw new UserError(`model ${manifest.name} in ${absoluteDir} is a head-only export (no graphs.backbone): export the full model to run it on camera frames`);
-    }
-    return { dir: absoluteDir, manifest, graphPaths };
-  }
+  if (headOnly) return { dir: absoluteDir, manifest, graphPaths };
 
-  graphPaths.backbone = requireFile(absoluteDir, backbone, 'graphs.backbone');
   const tokenizerPath = requireFile(absoluteDir, manifest.tokenizer, 'tokenizer');
   return { dir: absoluteDir, manifest, graphPaths, tokenizerPath };
 }
