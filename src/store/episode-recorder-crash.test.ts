@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { EpisodeStore } from './episode-store.js';
-import { bytesOf, sampleStep } from './store-test-data.js';
+import { bytesOf, sampleStep } from './test-support/sample-episode.js';
 
-const FIXTURE = fileURLToPath(new URL('./episode-recorder-crash.fixture.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./test-support/record-until-killed.ts', import.meta.url));
 
 let dir: string;
 let path: string;

@@ -6,7 +6,7 @@ import { sleep } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import { EpisodeRecorder } from './episode-recorder.js';
 import { EpisodeStore } from './episode-store.js';
-import { bytesOf, sampleMeta, sampleStep } from './store-test-data.js';
+import { bytesOf, sampleMeta, sampleStep } from './test-support/sample-episode.js';
 
 let dir: string;
 let path: string;

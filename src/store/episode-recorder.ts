@@ -21,7 +21,7 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Caps the database at this many pages on the writer's connection (PRAGMA max_page_count). */
   maxPageCount?: number;
-  /** Called once when writing fails; the recording stops and stop() rejects with the same error. */
+  /** Called once when writing fails. The recording then stops, and stop() rejects with the same error. */
   onError?: (error: Error) => void;
 }
 
@@ -81,7 +81,7 @@ export class EpisodeRecorder {
     return new EpisodeRecorder(path, episodeId, worker, options);
   }
 
-  /** Steps added so far; the next step gets this index. */
+  /** Number of steps added so far, which is also the index of the next step. */
   get stepsQueued(): number {
     return this.#stepsQueued;
   }
@@ -119,7 +119,7 @@ export class EpisodeRecorder {
     return this.#inferencesQueued++;
   }
 
-  /** Queues a camera's statistics; the latest ones before a flush are stored. */
+  /** Queues a camera's statistics. Of several calls between two flushes, the last one is stored. */
   setCameraStats(camera: string, stats: CameraStats): void {
     this.#checkOpen();
     this.#batch.setCameraStats(camera, stats);
@@ -142,8 +142,8 @@ export class EpisodeRecorder {
 
   /**
    * Flushes the queue, marks the episode complete (with `outcome` if given) and ends the writer
-   * thread. Resolves with the number of steps written; rejects with the write error if writing
-   * failed, in which case the episode stays incomplete.
+   * thread. Resolves with the number of steps written. Rejects with the write error if writing
+   * failed, and then the episode stays incomplete.
    */
   stop(options: { endNs?: bigint; outcome?: EpisodeOutcome } = {}): Promise<number> {
     this.#stopping ??= this.#stop(options.endNs ?? monotonicNs(), options.outcome);

@@ -10,14 +10,14 @@ import type {
 
 // Vectors are stored as the bytes of a Float32Array, which is little-endian on every platform
 // Node.js ships prebuilt binaries for (x86-64, ARM64).
-// NOTE: a big-endian host would write and read byte-swapped blobs; there is no check for one.
+// NOTE: a big-endian host would write and read byte-swapped blobs, and nothing checks for one.
 
 /** Returns a Buffer view over the vector's bytes (no copy), for binding as a BLOB. */
 export function float32Blob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-/** Copies a BLOB into a new Float32Array; the copy also fixes alignment, which Buffer slices lack. */
+/** Copies a BLOB into a new Float32Array. The copy also aligns the values, which a Buffer slice may not. */
 export function float32FromBlob(blob: Buffer): Float32Array {
   const bytes = new Uint8Array(blob.byteLength);
   bytes.set(blob);

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { UserError } from '../common/errors.js';
 import { EpisodeStore } from './episode-store.js';
-import { bytesOf, sampleMeta, sampleStep } from './store-test-data.js';
+import { bytesOf, sampleMeta, sampleStep } from './test-support/sample-episode.js';
 
 let dir: string;
 let path: string;

@@ -36,7 +36,7 @@ const SUMMARY_COLUMNS = `e.id, e.task, e.kind, e.fps, e.started_at, e.start_ns, 
 
 /**
  * One lab's episodes in one SQLite file: episodes, their joint steps, camera frames, camera
- * statistics and policy inferences. Every method runs synchronously on the caller's thread;
+ * statistics and policy inferences. Every method runs synchronously on the caller's thread, so
  * recording goes through EpisodeRecorder, which writes from a worker thread.
  */
 export class EpisodeStore {
@@ -58,7 +58,7 @@ export class EpisodeStore {
     this.#db.close();
   }
 
-  /** Runs `work` in one transaction (a savepoint when nested); a thrown error rolls it back. */
+  /** Runs `work` in one transaction, or a savepoint when nested. A thrown error rolls it back. */
   transaction<T>(work: () => T): T {
     return this.#db.transaction(work)();
   }

@@ -6,7 +6,7 @@ export const EPISODE_KINDS: readonly EpisodeKind[] = ['teleop', 'rollout'];
 export type EpisodeOutcome = 'unlabelled' | 'success' | 'failure';
 export const EPISODE_OUTCOMES: readonly EpisodeOutcome[] = ['unlabelled', 'success', 'failure'];
 
-/** What an episode is recorded with, given when it starts. */
+/** Metadata of an episode, given when its recording starts. */
 export interface EpisodeMeta {
   task: string;
   kind: EpisodeKind;
@@ -18,9 +18,9 @@ export interface EpisodeMeta {
   calibration: unknown;
   /** Policy description (model, depth, horizon strategy) for rollouts, stored as JSON. */
   policy?: unknown;
-  /** Wall-clock start; defaults to now. */
+  /** Wall-clock start, now by default. */
   startedAt?: Date;
-  /** Monotonic start in nanoseconds (src/common/clock.ts); defaults to now. */
+  /** Monotonic start in nanoseconds (src/common/clock.ts), now by default. */
   startNs?: bigint;
 }
 
@@ -53,7 +53,7 @@ export interface EpisodeFilter {
   outcome?: EpisodeOutcome;
 }
 
-/** One control tick as the control loop hands it over; the recorder assigns the index. */
+/** One control tick as the control loop hands it over. The recorder assigns its index. */
 export interface StepSample {
   /** Monotonic time of the tick in nanoseconds. */
   tNs: bigint;
@@ -85,7 +85,7 @@ export interface FrameSample {
   height: number;
 }
 
-/** A camera frame; `index` counts the frames of one camera in one episode. */
+/** A camera frame, with `index` counting the frames of one camera in one episode. */
 export interface FrameRecord extends FrameSample {
   index: number;
 }
@@ -121,9 +121,9 @@ export interface CameraStats {
 }
 
 export interface EpisodeStats {
-  /** Mean of the steps' period_ms; null without steps. */
+  /** Mean of the steps' period_ms, or null without steps. */
   meanPeriodMs: number | null;
-  /** 99th percentile (nearest rank) of the steps' lateness_ms; null without steps. */
+  /** 99th percentile (nearest rank) of the steps' lateness_ms, or null without steps. */
   p99LatenessMs: number | null;
   durationS: number;
 }

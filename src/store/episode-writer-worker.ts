@@ -60,7 +60,7 @@ function run(): void {
       return;
     }
 
-    // A failed recording stays incomplete; finishing it would claim a clean end.
+    // A failed recording stays incomplete, because finishing it would claim a clean end.
     try {
       if (!failed) store.finishEpisode(episodeId, { endNs: request.endNs, outcome: request.outcome });
     } catch (error) {

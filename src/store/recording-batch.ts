@@ -1,6 +1,6 @@
 import type { CameraStats, FrameRecord, InferenceRecord, StepRecord, StepSample } from './episode-types.js';
 
-/** Vectors packed end to end in one buffer; a length of -1 marks an absent vector. */
+/** Vectors packed end to end in one buffer. A length of -1 marks an absent vector. */
 export interface PackedVectors {
   values: Float32Array;
   lengths: Int32Array;
@@ -58,7 +58,7 @@ class PackBuffer<T extends PackableArray> {
     this.#used += array.length;
   }
 
-  /** Returns a copy of the packed values and starts over; the copy's buffer can be transferred. */
+  /** Returns a copy of the packed values and starts over. The copy's buffer can be transferred. */
   take(): T {
     const packed = this.#values.slice(0, this.#used) as T;
     this.#used = 0;

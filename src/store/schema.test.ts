@@ -7,7 +7,7 @@ import { UserError } from '../common/errors.js';
 import { EpisodeStore } from './episode-store.js';
 import { float32Blob } from './episode-rows.js';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
-import { bytesOf, float32Bits } from './store-test-data.js';
+import { bytesOf, float32Bits } from './test-support/sample-episode.js';
 
 let dir: string;
 let path: string;

@@ -86,7 +86,7 @@ function addCamerasAndInferences(db: Database.Database): void {
   `);
 }
 
-/** Migration i brings a database from user_version i to i + 1. Append new ones; never edit old ones. */
+/** Migration i brings a database from user_version i to i + 1. Append new ones and leave old ones unchanged. */
 export const MIGRATIONS: readonly Migration[] = [createEpisodesAndSteps, addCamerasAndInferences];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

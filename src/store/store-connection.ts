@@ -7,8 +7,10 @@ import { APPLICATION_ID, SCHEMA_VERSION, migrate, newerSchemaError, schemaVersio
 export const BUSY_TIMEOUT_MS = 5000;
 
 export interface ConnectionOptions {
-  /** Open without writing; the file must exist. */
+  /** Open without writing. Implies mustExist. */
   readonly?: boolean;
+  /** Reject a missing file instead of creating an empty database. */
+  mustExist?: boolean;
   /** Caps the database at this many pages (PRAGMA max_page_count, this connection only). */
   maxPageCount?: number;
 }
@@ -31,13 +33,14 @@ export function notEpisodeDatabaseError(path: string, reason: string): UserError
  */
 export function openConnection(path: string, options: ConnectionOptions = {}): Database.Database {
   const readonly = options.readonly ?? false;
-  if (readonly && !existsSync(path)) {
+  const mustExist = readonly || (options.mustExist ?? false);
+  if (mustExist && !existsSync(path)) {
     throw new UserError(`no episode database at ${path}: pass --db with the path of an existing file, or record an episode first`);
   }
 
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly });
+    db = new Database(path, { readonly, fileMustExist: mustExist });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
     checkApplicationId(db, path);
@@ -64,7 +67,7 @@ export function openConnection(path: string, options: ConnectionOptions = {}): D
   }
 }
 
-/** Rejects SQLite files of other applications; an empty file (no tables, id 0) becomes a new store. */
+/** Rejects SQLite files of other applications. An empty file (no tables, id 0) becomes a new store. */
 function checkApplicationId(db: Database.Database, path: string): void {
   const applicationId = db.pragma('application_id', { simple: true }) as number;
   if (applicationId === APPLICATION_ID) return;

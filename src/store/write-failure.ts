@@ -3,8 +3,8 @@ import { UserError } from '../common/errors.js';
 
 /**
  * Turns an error from writing a batch into the message the recorder reports. Storage errors
- * (disk full, I/O error, a lock held too long) become a UserError that says how many steps are
- * saved ("steps up to 480" = the 480 committed steps, indices 0-479); anything else is a
+ * (disk full, I/O error, a lock held too long) become a UserError that states how many steps are
+ * saved ("steps up to 480" means the 480 committed steps, indices 0-479). Any other error is a
  * defect and keeps its own message.
  */
 export function writeFailureError(error: unknown, episodeId: number, stepsWritten: number, path: string): Error {

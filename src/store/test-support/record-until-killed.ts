@@ -1,14 +1,14 @@
 /**
  * Child process of the crash test: records sample steps through EpisodeRecorder until it is
  * killed, printing "written N" each time the committed step count grows.
- * Usage: node --import tsx episode-recorder-crash.fixture.ts DB_PATH
+ * Usage: node --import tsx record-until-killed.ts DB_PATH
  */
-import { sleep } from '../common/clock.js';
-import { EpisodeRecorder } from './episode-recorder.js';
-import { sampleMeta, sampleStep } from './store-test-data.js';
+import { sleep } from '../../common/clock.js';
+import { EpisodeRecorder } from '../episode-recorder.js';
+import { sampleMeta, sampleStep } from './sample-episode.js';
 
 const path = process.argv[2];
-if (!path) throw new Error('usage: episode-recorder-crash.fixture.ts DB_PATH');
+if (!path) throw new Error('usage: record-until-killed.ts DB_PATH');
 
 const recorder = await EpisodeRecorder.start(path, sampleMeta(), { flushIntervalMs: 20 });
 process.stdout.write(`episode ${recorder.episodeId}\n`);

@@ -1,5 +1,5 @@
 /** Deterministic episodes and steps for the store's tests and crash fixture. */
-import type { EpisodeMeta, StepSample } from './episode-types.js';
+import type { EpisodeMeta, StepSample } from '../episode-types.js';
 
 /** Returns `length` float32 values whose bits come from a fixed PRNG (mulberry32), so NaN payloads, infinities and subnormals occur. */
 export function float32Bits(seed: number, length: number): Float32Array {
