@@ -1,4 +1,5 @@
 import type { ArmConfig, RigConfig, Side } from './rig-config.js';
+import { jointToRaw, rawToJoint } from './calibration.js';
 import { GRIPPER_JOINT } from './rig-config.js';
 
 /**
@@ -29,4 +30,23 @@ export function sideOffset(rig: RigConfig, side: Side): number {
 
 export function vectorSize(rig: RigConfig): number {
   return rig.arms.left_follower.motors.length + rig.arms.right_follower.motors.length;
+}
+
+/** Converts an arm's raw positions (motor order) into its slice of the state vector (vector order). */
+export function rawToVector(arm: ArmConfig, raw: ArrayLike<number>): number[] {
+  return armValueOrder(arm).map((motorIndex) => rawToJoint(raw[motorIndex]!, arm.motors[motorIndex]!));
+}
+
+/** Converts an arm's slice of an action vector (vector order) into raw goal positions (motor order). */
+export function vectorToRaw(arm: ArmConfig, values: ArrayLike<number>): Int32Array {
+  const raw = new Int32Array(arm.motors.length);
+  armValueOrder(arm).forEach((motorIndex, slot) => {
+    raw[motorIndex] = jointToRaw(values[slot]!, arm.motors[motorIndex]!);
+  });
+  return raw;
+}
+
+/** Reorders per-motor readings (motor order) into vector order. */
+export function motorToVectorOrder(arm: ArmConfig, values: ArrayLike<number>): number[] {
+  return armValueOrder(arm).map((motorIndex) => values[motorIndex]!);
 }

@@ -20,7 +20,7 @@ function followerJoints(rig: RigConfig, side: Side): string[] {
  * then the per-tick step limit. Values are in vector order (arm joints, then gripper) and
  * joint units (radians; gripper opening 0 closed .. 1 open).
  */
-export function followerTargets(rig: RigConfig, side: Side, leader: readonly number[], previous: readonly number[]): number[] {
+export function followerTargets(rig: RigConfig, side: Side, leader: ArrayLike<number>, previous: ArrayLike<number>): number[] {
   const mapping = rig.gripperMapping;
   return followerJoints(rig, side).map((joint, slot) => {
     let value = leader[slot]!;
@@ -33,7 +33,7 @@ export function followerTargets(rig: RigConfig, side: Side, leader: readonly num
 }
 
 /** Clamps a whole action vector (both sides, e.g. from a policy) to the joint limits and the step limit. */
-export function clampAction(rig: RigConfig, action: readonly number[], previous: readonly number[]): number[] {
+export function clampAction(rig: RigConfig, action: ArrayLike<number>, previous: ArrayLike<number>): number[] {
   const out = new Array<number>(action.length);
   for (const side of ['left', 'right'] as const) {
     const offset = sideOffset(rig, side);
