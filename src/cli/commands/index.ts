@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerBusCommands } from './bus.js';
 import { registerEpisodesCommand } from './episodes.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerSimCommand } from './sim.js';
 
 /** Adds every `rdvla` subcommand to the program. */
 export function registerCommands(program: Command): void {
   registerBusCommands(program);
   registerEpisodesCommand(program);
   registerPolicyCommands(program);
+  registerSimCommand(program);
 }

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { sleep } from '../common/clock.js';
+import { UserError } from '../common/errors.js';
+import { createLogger } from '../common/log.js';
+
+const log = createLogger('virtual-ports');
+
+/** Two linked pseudo-terminals made by socat: bytes written to one come out of the other. */
+export interface VirtualPortPair {
+  /** Path the app opens as its serial port. */
+  readonly appPath: string;
+  /** Path the simulator opens. */
+  readonly simPath: string;
+  readonly pid: number;
+  /** Resolves when socat has exited, for whatever reason. */
+  readonly exited: Promise<void>;
+  /** Stops socat and removes both links. */
+  close(): Promise<void>;
+}
+
+const LINK_POLL_MS = 10;
+const STOP_TIMEOUT_MS = 2000;
+
+const running = new Map<ChildProcess, readonly string[]>();
+let exitHandlersInstalled = false;
+
+/**
+ * Starts `socat` with a raw pty pair linked at `appPath` and `simPath` and waits until both
+ * links exist. socat is stopped when `close()` is called, and also when this process exits
+ * or receives SIGINT or SIGTERM.
+ */
+export async function createVirtualPortPair(appPath: string, simPath: string, options: { timeoutMs?: number } = {}): Promise<VirtualPortPair> {
+  installExitHandlers();
+  removeLinks([appPath, simPath]);
+
+  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${simPath}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  running.set(child, [appPath, simPath]);
+
+  let exitCode: number | null | undefined;
+  let spawnError: NodeJS.ErrnoException | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (error) => {
+      spawnError = error;
+      running.delete(child);
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      exitCode = code;
+      running.delete(child);
+      log.debug(`socat for ${appPath} exited (code ${code ?? 'none'}, signal ${signal ?? 'none'})`);
+      resolve();
+    });
+  });
+
+  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  while (!((await isLink(appPath)) && (await isLink(simPath)))) {
+    if (spawnError?.code === 'ENOENT') throw new UserError('socat not found: install it with `apt-get install socat`');
+    if (spawnError) throw new UserError(`cannot start socat for ${appPath}: ${spawnError.message}`);
+    if (exitCode !== undefined) throw new UserError(`socat exited (code ${exitCode}) before creating ${appPath}: ${lastLine(stderr)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new UserError(`socat did not create ${appPath} and ${simPath} within ${options.timeoutMs ?? 5000} ms: check that the folder is writable`);
+    }
+    await sleep(LINK_POLL_MS);
+  }
+
+  return {
+    appPath,
+    simPath,
+    pid: child.pid ?? -1,
+    exited,
+    async close() {
+      if (running.has(child)) {
+        child.kill('SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+        if (!stopped) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      removeLinks([appPath, simPath]);
+    },
+  };
+}
+
+async function isLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the links (never their pty targets); a link whose pty is gone is removed too. */
+function removeLinks(paths: readonly string[]): void {
+  for (const path of paths) rmSync(path, { force: true });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? 'no output';
+}
+
+/** Stops every socat this process started; safe to call from an 'exit' handler (synchronous). */
+export function stopAllVirtualPorts(): void {
+  for (const [child, links] of running) {
+    child.kill('SIGTERM');
+    removeLinks(links);
+  }
+  running.clear();
+}
+
+function installExitHandlers(): void {
+  if (exitHandlersInstalled) return;
+  exitHandlersInstalled = true;
+  process.on('exit', stopAllVirtualPorts);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = (): void => {
+      stopAllVirtualPorts();
+      // Without other listeners, Node's default action (exit) must still happen.
+      if (process.listenerCount(signal) === 1) {
+        process.off(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+}
