@@ -1,3 +1,4 @@
+import { mulberry32 } from '../policy/scratchpad.js';
 import { ALOHA_JOINTS, ALOHA_JOINT_LIMITS } from '../rig/presets.js';
 
 /** Leader-arm joint values for both arms: 6 joints in radians, then the gripper opening 0 (closed) .. 1 (open). */
@@ -63,16 +64,4 @@ function valueAt(wave: JointWave, tSeconds: number, isGripper: boolean): number 
   }
   const second = Math.sin(2 * Math.PI * wave.frequencies[1] * tSeconds + wave.phases[1]);
   return wave.center + wave.amplitude * (0.65 * first + 0.35 * second);
-}
-
-/** Small seeded PRNG (mulberry32) returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
