@@ -69,8 +69,8 @@ def onnx_initializers(path: Path) -> Dict[str, np.ndarray]:
 def check_against_onnx(module: torch.nn.Module, prefix: str, graph_path: Path) -> int:
     """Check that every weight the ONNX graph stores under a parameter name equals the module's.
 
-    The exporter stores parameters under their names ("head.core.0.ffn.w_up.weight") but keeps one
-    copy of parameters with equal values, so a parameter may be absent; absent ones are not checked.
+    The exporter stores parameters under their names ("head.core.0.ffn.w_up.weight"), but it keeps
+    one copy of parameters with equal values, so a parameter may be absent. Absent ones are skipped.
     Returns how many parameters were compared; raises ValueError on the first mismatch.
     """
     stored = onnx_initializers(graph_path)

@@ -57,10 +57,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         source = {"preset": preset.name, "checkpoint": args.checkpoint.name, "trained": True}
     else:
         preset = get_preset(args.preset)
+        if preset.backbone is None and not args.head_only:
+            raise SystemExit(f"preset {preset.name!r} has no built-in backbone: pass --head-only to export the head alone")
         head, backbone = build_random(preset, args.seed, with_backbone=not args.head_only)
         source = {"preset": preset.name, "seed": args.seed, "trained": False}
     if backbone is None and not args.head_only:
-        raise SystemExit(f"preset {preset.name!r} has no built-in backbone: pass --head-only to export the head alone")
+        raise SystemExit(f"{args.checkpoint} contains no backbone weights: pass --head-only to export the head alone")
     if args.head_only:
         backbone = None
 

@@ -20,8 +20,8 @@ import torch
 from .model import HeadContext, RDVLAHead
 
 MODES = ("fixed", "converge", "binary", "linear")
-HARD_REPLANS_SOONER = "hard-replans-sooner"  # k* > threshold -> short horizon (the paper)
-HARD_RUNS_LONGER = "hard-runs-longer"  # k* > threshold -> long horizon (the released code)
+HARD_REPLANS_SOONER = "hard-replans-sooner"  # k* > threshold -> short horizon (RD-VLA paper)
+HARD_RUNS_LONGER = "hard-runs-longer"  # k* > threshold -> long horizon (released RD-VLA code)
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Recurrent-Depth VLA action head: Prelude -> weight-tied Core (x r) -> Coda.
 
 The head turns backbone features (middle and last layer, each split into context and latent
-positions) plus the joint state into a chunk of K actions. A scratchpad S of K x D floats is
-refined by applying the same core block r times; only the number of iterations changes with
-depth, never the memory.
+positions) plus the joint state into a chunk of K actions. It refines a scratchpad S of K x D
+floats by applying the same core block r times. Depth changes the number of iterations but
+never the memory.
 
 Shape names: B batch, K chunk length (= learned queries), D head hidden size, Db backbone
 hidden size, L latent tokens, Nc context tokens (vision + task), A action size, P proprio
@@ -151,7 +151,7 @@ class GatedCrossAttention(nn.Module):
     """Cross-attention from the K queries to two key/value sets under one softmax.
 
     Set 1 is [latent tokens ; proprio token], set 2 the vision/task context. The context logits
-    are multiplied by tanh(gate); the gate starts at 0, so a fresh head spreads the context share
+    are multiplied by tanh(gate). The gate starts at 0, so a fresh head spreads the context share
     of its attention evenly instead of following untrained context keys.
     """
 
@@ -237,8 +237,8 @@ class RDVLAHead(nn.Module):
         self.queries = nn.Parameter(torch.empty(config.chunk_size, dim))  # [K, D]
         self.proprio_proj = nn.Linear(config.proprio_size, config.backbone_hidden_size, bias=False)
         self.prelude = HeadBlock(config, rope)
-        # S_pre enters every iteration next to the unit-RMS scratchpad; normalising it keeps the
-        # two halves of the adapter input on one scale, so S_pre is not drowned out.
+        # S_pre enters every iteration next to the unit-RMS scratchpad. Normalising it puts both
+        # halves of the adapter input on one scale, so the scratchpad does not drown S_pre out.
         self.prelude_norm = RMSNorm(dim, config.norm_eps)
 
         self.adapter = nn.Linear(2 * dim, dim, bias=False)  # W_adapt: [S_{k-1} ; S_pre] -> D

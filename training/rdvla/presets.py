@@ -47,7 +47,7 @@ def tiny_preset() -> Preset:
 
 
 def paper_preset() -> Preset:
-    # The paper's backbone (Qwen2.5-0.5B with DINOv2 + SigLIP) is not built here.
+    # The RD-VLA paper's backbone (Qwen2.5-0.5B with DINOv2 + SigLIP) is not built here.
     return Preset("paper", paper_head_config(), None, ["cam_high", "cam_left_wrist"], 224, 32)
 
 

@@ -44,7 +44,7 @@ CASES = [
 
 
 def synthetic_image(rng: np.random.RandomState, height: int, width: int) -> np.ndarray:
-    """A gradient background with a few coloured squares, uint8 [H, W, 3]."""
+    """Draw a gradient background with a few coloured squares, uint8 [H, W, 3]."""
     rows = np.linspace(0, 1, height)[:, None]
     cols = np.linspace(0, 1, width)[None, :]
     base = rng.uniform(0.2, 0.8, size=3)
