@@ -1,0 +1,23 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- SUITE [ARGS...]` builds and runs `node dist/bench/run.js SUITE`.
+ * Each suite module exports `run(args)`; benchmarks print figures and never fail on speed.
+ */
+type Suite = { run: (args: string[]) => Promise<void> };
+
+const SUITES: Record<string, () => Promise<Suite>> = {
+  policy: () => import('./policy.js'),
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const load = name === undefined ? undefined : SUITES[name];
+  if (load === undefined) {
+    console.error(`usage: npm run bench -- SUITE [ARGS...], with SUITE one of: ${Object.keys(SUITES).join(', ')}`);
+    process.exitCode = 1;
+    return;
+  }
+  const suite = await load();
+  await suite.run(args);
+}
+
+await main();
