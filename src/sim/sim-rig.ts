@@ -43,8 +43,10 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
 
 const children = new Set<ChildProcess>();
+const ownedDirs = new Set<string>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -58,13 +60,16 @@ export async function startSimRig(options: SimRigOptions = {}): Promise<SimRig> 
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'rdvla-sim-'));
   mkdirSync(dir, { recursive: true });
+  if (ownsDir) ownedDirs.add(dir);
 
   const ports = Object.fromEntries(ARM_NAMES.map((arm) => [arm, join(dir, arm)])) as Record<ArmName, string>;
   const simPorts = Object.fromEntries(ARM_NAMES.map((arm) => [arm, join(dir, `.${arm}.sim`)])) as Record<ArmName, string>;
   const pairs: VirtualPortPair[] = [];
   const cleanUp = async (): Promise<void> => {
     await Promise.all(pairs.map((pair) => pair.close()));
-    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    if (!ownsDir) return;
+    rmSync(dir, { recursive: true, force: true });
+    ownedDirs.delete(dir);
   };
 
   let child: ChildProcess | undefined;
