@@ -6,6 +6,7 @@ type Suite = { run: (args: string[]) => Promise<void> };
 
 const SUITES: Record<string, () => Promise<Suite>> = {
   policy: () => import('./policy.js'),
+  teleop: () => import('./teleop.js'),
 };
 
 async function main(): Promise<void> {

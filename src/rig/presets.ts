@@ -22,7 +22,7 @@ const RANGE_MARGIN_TICKS = 40;
 
 const FOLLOWER_MODELS: Record<string, ServoModel> = { shoulder: 'xm540-w270', elbow: 'xm540-w270' };
 
-function armConfig(port: string, role: 'leader' | 'follower', baudRate: number): ArmConfig {
+function armConfig(port: string, role: 'leader' | 'follower', baudRate: number, latencyMs: number): ArmConfig {
   const motors = ALOHA_JOINTS.map((joint, index) => {
     const model: ServoModel = role === 'leader' ? 'xl430-w250' : (FOLLOWER_MODELS[joint] ?? 'xm430-w350');
     if (joint === 'gripper') {
@@ -43,12 +43,14 @@ function armConfig(port: string, role: 'leader' | 'follower', baudRate: number):
       },
     };
   });
-  return { port, baudRate: baudRate as ArmConfig['baudRate'], protocol: 'dynamixel2', latencyMs: 1, returnDelayUs: 0, motors };
+  return { port, baudRate: baudRate as ArmConfig['baudRate'], protocol: 'dynamixel2', latencyMs, returnDelayUs: 0, motors };
 }
 
 export interface AlohaRigOptions {
   name?: string;
   baudRate?: number;
+  /** Adapter latency added to every bus timeout, in ms: 1 for FTDI adapters with the latency timer lowered. */
+  latencyMs?: number;
   fps?: number;
   cameras?: RigConfig['cameras'];
 }
@@ -56,15 +58,16 @@ export interface AlohaRigOptions {
 /** Builds the ALOHA-style bimanual preset: 6 joints + gripper per arm, 14-number state and action. */
 export function alohaRig(ports: Record<ArmName, string>, options: AlohaRigOptions = {}): RigConfig {
   const baudRate = options.baudRate ?? 1_000_000;
+  const latencyMs = options.latencyMs ?? 1;
   return rigConfigSchema.parse({
     version: 1,
     name: options.name ?? 'aloha',
     fps: options.fps ?? 50,
     arms: {
-      left_leader: armConfig(ports.left_leader, 'leader', baudRate),
-      left_follower: armConfig(ports.left_follower, 'follower', baudRate),
-      right_leader: armConfig(ports.right_leader, 'leader', baudRate),
-      right_follower: armConfig(ports.right_follower, 'follower', baudRate),
+      left_leader: armConfig(ports.left_leader, 'leader', baudRate, latencyMs),
+      left_follower: armConfig(ports.left_follower, 'follower', baudRate, latencyMs),
+      right_leader: armConfig(ports.right_leader, 'leader', baudRate, latencyMs),
+      right_follower: armConfig(ports.right_follower, 'follower', baudRate, latencyMs),
     },
     jointLimits: ALOHA_JOINT_LIMITS,
     gripperMapping: { leaderClosed: 0, leaderOpen: 1, followerClosed: 0, followerOpen: 1 },

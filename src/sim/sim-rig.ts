@@ -39,6 +39,14 @@ export interface SimRig {
 }
 
 export const RIG_FILE_NAME = 'rig.json';
+
+/**
+ * Latency written into the simulated rig file as the adapter latency. Every reply crosses socat
+ * twice and the simulator process once, and on a loaded machine the scheduler can hold one for
+ * several milliseconds. A missed reply only costs time when it happens, so a generous value
+ * keeps teleop running without slowing the normal path.
+ */
+const SIM_PORT_LATENCY_MS = 10;
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
 
@@ -76,7 +84,7 @@ export async function startSimRig(options: SimRigOptions = {}): Promise<SimRig> 
   try {
     for (const arm of ARM_NAMES) pairs.push(await createVirtualPortPair(ports[arm], simPorts[arm]));
 
-    const config = alohaRig(ports, { name: 'aloha-sim', baudRate });
+    const config = alohaRig(ports, { name: 'aloha-sim', baudRate, latencyMs: SIM_PORT_LATENCY_MS });
     const rigFile = join(dir, RIG_FILE_NAME);
     writeFileSync(rigFile, `${JSON.stringify(config, null, 2)}\n`);
 

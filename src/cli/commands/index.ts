@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBusCommands } from './bus.js';
 import { registerEpisodesCommand } from './episodes.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerRecordCommand } from './record.js';
 import { registerSimCommand } from './sim.js';
 
 /** Adds every `rdvla` subcommand to the program. */
@@ -9,5 +10,6 @@ export function registerCommands(program: Command): void {
   registerBusCommands(program);
   registerEpisodesCommand(program);
   registerPolicyCommands(program);
+  registerRecordCommand(program);
   registerSimCommand(program);
 }
