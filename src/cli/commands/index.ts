@@ -3,7 +3,9 @@ import { registerBusCommands } from './bus.js';
 import { registerEpisodesCommand } from './episodes.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRecordCommand } from './record.js';
+import { registerServeCommand } from './serve.js';
 import { registerSimCommand } from './sim.js';
+import { registerStartCommand } from './start.js';
 
 /** Adds every `rdvla` subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -11,5 +13,7 @@ export function registerCommands(program: Command): void {
   registerEpisodesCommand(program);
   registerPolicyCommands(program);
   registerRecordCommand(program);
+  registerServeCommand(program);
   registerSimCommand(program);
+  registerStartCommand(program);
 }
