@@ -35,11 +35,15 @@ class TorchPolicy:
     def from_model_dir(cls, model_dir: Path, checkpoint: Optional[Path] = None) -> "TorchPolicy":
         """Rebuild the PyTorch weights of model_dir and check them against its ONNX graphs.
 
-        The weights come from `checkpoint` when given, else from the preset and seed recorded in
-        manifest.source (untrained models). A mismatch with the ONNX weights raises ValueError.
+        The weights come from `checkpoint` when given, else from the checkpoint file named in
+        manifest.source (trained models keep it in the model directory), else from the preset and
+        seed recorded there (untrained models). A mismatch with the ONNX weights raises ValueError.
         """
         model_dir = Path(model_dir)
         manifest = read_manifest(model_dir)
+        stored_checkpoint = manifest.get("source", {}).get("checkpoint")
+        if checkpoint is None and stored_checkpoint and (model_dir / stored_checkpoint).is_file():
+            checkpoint = model_dir / stored_checkpoint
         if checkpoint is not None:
             _, head, backbone = load_checkpoint(checkpoint)
         else:

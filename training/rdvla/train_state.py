@@ -1,0 +1,65 @@
+"""Training state for --resume: weights, optimiser, schedule, step and the data's statistics.
+
+Batches, depths and S_0 are drawn from generators seeded by the step number, so the step is all
+a resumed run needs to continue with the same draws.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+
+import torch
+import torch.nn as nn
+
+from .data import Normalization
+
+STATE_FORMAT = "rdvla-train-state"
+
+
+@dataclass
+class TrainState:
+    step: int  # optimiser steps completed
+    loss: float  # loss of the last step
+    normalization: Normalization
+    episode_ids: List[int]
+    options: dict
+
+
+def save_train_state(path: Path, state: TrainState, model: nn.Module, optimizer, scheduler) -> None:
+    """Write the state to path through a temporary file, so a crash leaves the previous state intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "format": STATE_FORMAT,
+        "step": state.step,
+        "loss": state.loss,
+        "normalization": state.normalization.to_manifest(),
+        "episode_ids": state.episode_ids,
+        "options": state.options,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+    }
+    partial = path.with_name(path.name + ".partial")
+    torch.save(document, str(partial))
+    os.replace(partial, path)
+
+
+def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> TrainState:
+    """Load weights, optimiser and schedule into the given objects; returns the rest."""
+    document = torch.load(str(path), map_location="cpu")
+    if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+        raise SystemExit(f"{path} is not an RD-VLA training state (expected format {STATE_FORMAT!r})")
+    model.load_state_dict(document["model"])
+    optimizer.load_state_dict(document["optimizer"])
+    scheduler.load_state_dict(document["scheduler"])
+    return TrainState(
+        document["step"],
+        document["loss"],
+        Normalization.from_manifest(document["normalization"]),
+        list(document["episode_ids"]),
+        document["options"],
+    )

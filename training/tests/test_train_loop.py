@@ -1,0 +1,114 @@
+"""Training loop: resume, export and two-process DistributedDataParallel on gloo."""
+
+import json
+import os
+import socket
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from rdvla.policy import TorchPolicy
+from rdvla.train import STATE_FILE, TrainOptions, build_training, run_training
+from rdvla.train_state import load_train_state
+from train_fixtures import make_training_database
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    return make_training_database(tmp_path_factory.mktemp("train") / "episodes.db", episodes=3, steps=12)
+
+
+def options(db_path, out, **overrides) -> TrainOptions:
+    values = dict(db=db_path, out=out, steps=4, batch_size=2, depth_mean=3, warmup_steps=2, log_every=100, export=False)
+    values.update(overrides)
+    return TrainOptions(**values)
+
+
+def test_resume_gives_same_weights(db_path, tmp_path):
+    straight = run_training(options(db_path, tmp_path / "straight"))
+
+    run_training(options(db_path, tmp_path / "split", steps=2))
+    resumed = run_training(options(db_path, tmp_path / "split", steps=4, resume=True))
+
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_state_records_step_and_statistics(db_path, tmp_path):
+    policy = run_training(options(db_path, tmp_path / "run", steps=3, checkpoint_every=2))
+    state = load_train_state(tmp_path / "run" / STATE_FILE, policy, *optimizer_and_schedule(policy))
+    assert state.step == 3
+    assert state.episode_ids == [1, 2, 3]
+    assert state.normalization.action_std.shape == (14,)
+
+
+def optimizer_and_schedule(policy):
+    optimizer = torch.optim.AdamW(policy.parameters())
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+
+
+def test_existing_run_needs_resume(db_path, tmp_path):
+    run_training(options(db_path, tmp_path / "run", steps=1))
+    with pytest.raises(SystemExit, match="pass --resume"):
+        run_training(options(db_path, tmp_path / "run", steps=2))
+
+
+def test_resume_without_state_fails(db_path, tmp_path):
+    with pytest.raises(SystemExit, match="no run to continue"):
+        run_training(options(db_path, tmp_path / "empty", resume=True))
+
+
+def test_export_writes_loadable_model(db_path, tmp_path):
+    out = tmp_path / "model"
+    run_training(options(db_path, out, steps=2, export=True, name="trained-test"))
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["name"] == "trained-test"
+    assert manifest["source"]["trained"] is True
+    assert manifest["source"]["training"]["episodes"] == 3
+    assert manifest["source"]["training"]["steps"] == 2
+    state = load_train_state(out / STATE_FILE, *loaded_modules(out))
+    assert manifest["normalization"] == state.normalization.to_manifest()
+
+    policy = TorchPolicy.from_model_dir(out)  # checks the ONNX weights against checkpoint.pt
+    assert policy.manifest["normalization"]["action"]["mean"][0] == pytest.approx(float(state.normalization.action_mean[0]))
+
+
+def loaded_modules(out):
+    policy = TorchPolicy.from_model_dir(out)
+    module = torch.nn.Module()
+    module.backbone, module.head = policy.backbone, policy.head
+    return (module, *optimizer_and_schedule(module))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def train_rank(rank: int, world_size: int, port: int, db_path, out, weights_dir) -> None:
+    os.environ.update(
+        {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank), "WORLD_SIZE": str(world_size), "LOCAL_RANK": str(rank)}
+    )
+    torch.set_num_threads(1)
+    policy = run_training(options(db_path, out, steps=3, device="cpu"))
+    torch.save(policy.state_dict(), str(weights_dir / f"rank{rank}.pt"))
+
+
+def test_two_ranks_end_with_same_weights(db_path, tmp_path):
+    weights_dir = tmp_path / "weights"
+    weights_dir.mkdir()
+    mp.spawn(train_rank, args=(2, free_port(), db_path, tmp_path / "ddp", weights_dir), nprocs=2, join=True)
+
+    rank0 = torch.load(str(weights_dir / "rank0.pt"))
+    rank1 = torch.load(str(weights_dir / "rank1.pt"))
+    assert rank0.keys() == rank1.keys()
+    for name in rank0:
+        assert torch.equal(rank0[name], rank1[name]), name
+
+    # The ranks trained away from the initial weights, and rank 0 wrote the state.
+    _, initial, _, _ = build_training(options(db_path, tmp_path / "unused"), torch.device("cpu"))
+    assert any(not torch.equal(rank0[name], value) for name, value in initial.state_dict().items())
+    assert (tmp_path / "ddp" / STATE_FILE).is_file()
