@@ -1,8 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 /**
- * Copies one large Float32Array into another `copies` times after the main thread says go, then
- * posts the seconds it took. Several of these run at once to measure the machine's memory bandwidth.
+ * Copies one large Float32Array into another `copies` times when the main thread posts a start
+ * message, then posts the seconds it took. Several of these run at once to measure the machine's
+ * memory bandwidth.
  */
 const { floats, copies } = workerData as { floats: number; copies: number };
 const source = new Float32Array(floats).fill(1);

@@ -23,9 +23,9 @@ export interface IterationCost {
 }
 
 /**
- * Estimates one iteration's cost from the core graph's size: its float32 weights are read once
- * and each weight takes part in one multiply-add per query row (2 K FLOP), plus the attention
- * products (self-attention over K queries, cross-attention over L + 1 + Nc context tokens).
+ * Estimates one iteration's cost from the core graph's size. Its float32 weights are read once,
+ * and each weight takes part in one multiply-add per query row (2 K FLOP). The attention products
+ * add self-attention over K queries and cross-attention over L + 1 + Nc context tokens.
  * The graph file size stands in for the weight bytes, so the estimate is high by the few kB of
  * graph structure.
  */

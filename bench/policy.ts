@@ -17,7 +17,7 @@ import { formatBytes, iterationCost, median, type IterationCost } from './policy
  */
 const DEPTHS = [1, 4, 8, 12, 32, 64];
 
-/** The checkout root: the first folder above this file with a package.json (dist/bench/ or bench/). */
+/** Finds the checkout root: the first folder above this file (in dist/bench/ or bench/) with a package.json. */
 function findRepoRoot(): string {
   let folder = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);

@@ -1,6 +1,6 @@
 /**
- * Benchmark dispatcher: `npm run bench -- SUITE [ARGS...]` builds and runs `node dist/bench/run.js SUITE`.
- * Each suite module exports `run(args)`; benchmarks print figures and never fail on speed.
+ * Benchmark dispatcher: `npm run bench -- SUITE [ARGS...]` builds, then runs `node dist/bench/run.js SUITE`.
+ * Each suite module exports `run(args)` and prints its figures.
  */
 type Suite = { run: (args: string[]) => Promise<void> };
 

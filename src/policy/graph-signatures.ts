@@ -116,17 +116,13 @@ function checkTensors(
   return problems;
 }
 
-/**
- * Checks a loaded session's input and output names, element types and shapes against the
- * contract for this manifest. Throws one UserError that lists every mismatch.
- */
-export function checkGraphSignature(graph: GraphName, file: string, session: InferenceSession, manifest: Manifest): void {
+/** Lists how a loaded session's input and output names, element types and shapes differ from the contract for this manifest. */
+export function graphSignatureProblems(graph: GraphName, file: string, session: InferenceSession, manifest: Manifest): string[] {
   const expected = expectedSignatures(manifest)[graph];
-  const problems = [
-    ...checkTensors(file, 'input', session.inputMetadata, expected.inputs),
-    ...checkTensors(file, 'output', session.outputMetadata, expected.outputs),
-  ];
-  if (problems.length > 0) {
-    throw new UserError(`${problems.join('; ')}: ${MANIFEST_FIELDS_HINT}`);
-  }
+  return [...checkTensors(file, 'input', session.inputMetadata, expected.inputs), ...checkTensors(file, 'output', session.outputMetadata, expected.outputs)];
+}
+
+/** Throws one UserError that lists every signature mismatch, when there is any. */
+export function throwOnSignatureProblems(problems: string[]): void {
+  if (problems.length > 0) throw new UserError(`${problems.join('; ')}: ${MANIFEST_FIELDS_HINT}`);
 }

@@ -1,8 +1,8 @@
 import type { Manifest } from './manifest.js';
 
 /**
- * Execution horizon rules: how many actions of a predicted chunk the robot executes before it
- * asks the policy again, decided from k* (the iterations the recurrent core ran).
+ * Execution horizon rules: how many actions of a predicted chunk the robot executes before the
+ * next inference, decided from k* (the number of iterations the recurrent core ran).
  */
 export type BinaryHorizonRule = Manifest['inference']['binary'];
 export type LinearHorizonRule = Manifest['inference']['linear'];

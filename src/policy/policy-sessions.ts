@@ -4,7 +4,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { UserError, errorMessage } from '../common/errors.js';
 import type { ExecutionProvider } from './execution-provider.js';
-import { checkGraphSignature } from './graph-signatures.js';
+import { graphSignatureProblems, throwOnSignatureProblems } from './graph-signatures.js';
 import type { GraphName, ModelDir } from './model-dir.js';
 
 export type PolicySessions = Partial<Record<GraphName, ort.InferenceSession>> & Record<'prelude' | 'core' | 'coda', ort.InferenceSession>;
@@ -26,10 +26,11 @@ function sessionOptions(provider: ExecutionProvider, intraOpThreads: number): or
   };
 }
 
-/** Creates one session per graph of the model directory and checks each against the contract. */
+/** Creates one session per graph of the model directory and checks them all against the contract. */
 export async function createPolicySessions(model: ModelDir, provider: ExecutionProvider, intraOpThreads: number): Promise<PolicySessions> {
   const options = sessionOptions(provider, intraOpThreads);
   const created: Partial<Record<GraphName, ort.InferenceSession>> = {};
+  const problems: string[] = [];
   try {
     for (const [graph, file] of Object.entries(model.graphPaths) as [GraphName, string][]) {
       try {
@@ -37,8 +38,9 @@ export async function createPolicySessions(model: ModelDir, provider: ExecutionP
       } catch (error) {
         throw new UserError(`cannot load ${path.basename(file)} on ${provider} (${errorMessage(error).split('\n')[0]}): re-export the model or choose another --provider`);
       }
-      checkGraphSignature(graph, path.basename(file), created[graph], model.manifest);
+      problems.push(...graphSignatureProblems(graph, path.basename(file), created[graph], model.manifest));
     }
+    throwOnSignatureProblems(problems);
   } catch (error) {
     await releaseSessions(created);
     throw error;

@@ -224,6 +224,8 @@ describe('RdvlaPolicy model checks', () => {
     });
     const message = await userErrorOf(() => RdvlaPolicy.load(model, { provider: 'cpu' }));
     expect(message).toContain('prelude.onnx output s_pre has shape [1,8,64], manifest says [1,8,128]');
+    expect(message).toContain('core.onnx input s_prev has shape [1,8,64], manifest says [1,8,128]');
+    expect(message).toContain('coda.onnx input s has shape [1,8,64], manifest says [1,8,128]');
     expect(message).toMatch(/: re-export the model or fix manifest\.json$/);
   });
 
@@ -240,6 +242,7 @@ describe('RdvlaPolicy model checks', () => {
       manifest.contextTokens = 71;
     });
     const message = await userErrorOf(() => RdvlaPolicy.load(model, { provider: 'cpu' }));
+    expect(message).toContain('backbone.onnx output mid_context has shape [1,72,96], manifest says [1,71,96]');
     expect(message).toContain('prelude.onnx input mid_context has shape [1,72,96], manifest says [1,71,96]');
     expect(message).toContain('prelude.onnx output core_kv_context has shape [2,2,4,72,16], manifest says [2,2,4,71,16]');
   });

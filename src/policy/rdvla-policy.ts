@@ -80,7 +80,7 @@ export class RdvlaPolicy {
   readonly #prelude: { s_pre: ort.Tensor; core_kv_latent: ort.Tensor; core_kv_context: ort.Tensor; coda_kv_latent: ort.Tensor; coda_kv_context: ort.Tensor };
   readonly #scratchpads: [ort.Tensor, ort.Tensor];
   readonly #chunks: [ort.Tensor, ort.Tensor];
-  /** Core feeds and fetches indexed by the scratchpad that holds S_{k-1}. */
+  /** Core feeds and fetches indexed by the scratchpad that contains S_{k-1}. */
   readonly #coreFeeds: [Feeds, Feeds];
   readonly #coreFetches: [Feeds, Feeds];
   /** Coda feeds indexed by the scratchpad to decode; fetches by the chunk to write. */
@@ -196,10 +196,10 @@ export class RdvlaPolicy {
     }
     const started = monotonicMs();
 
+    writeNormalisedState(request.state, this.manifest, floats(this.#proprio));
     const greyCameras = await writeImagesTensor(request.frames ?? {}, this.manifest, floats(backbone.feeds.images));
     this.#warnGreyCameras(greyCameras);
     backbone.tokenizer.encode(request.task, backbone.feeds.input_ids.data as BigInt64Array, backbone.feeds.attention_mask.data as BigInt64Array);
-    writeNormalisedState(request.state, this.manifest, floats(this.#proprio));
     const preprocessed = monotonicMs();
 
     await backbone.session.run(backbone.feeds, backbone.outputs);
@@ -267,7 +267,11 @@ export class RdvlaPolicy {
     };
   }
 
-  /** Runs core iteration k (1-based); S_{k-1} sits in scratchpad (k-1) % 2, S_k lands in k % 2. */
+  /**
+   * Runs core iteration k (1-based): S_{k-1} is in scratchpad (k-1) % 2 and S_k lands in k % 2.
+   * NOTE: the feeds are CPU tensors, so on CUDA or WebGPU the context caches are copied to the
+   * device on every iteration. Only the CPU provider has been measured.
+   */
   async #runCore(k: number, timings: StageTimings): Promise<0 | 1> {
     const previous = ((k - 1) % 2) as 0 | 1;
     const mark = monotonicMs();

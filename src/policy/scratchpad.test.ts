@@ -51,7 +51,8 @@ describe('scratchpad initialisation', () => {
     const next = mulberry32(1);
     for (let i = 0; i < 10_000; i++) {
       const value = next();
-      expect(value >= 0 && value < 1).toBe(true);
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThan(1);
     }
   });
 });

@@ -41,7 +41,7 @@ export function scratchpadSigma(initScale: number): number {
   return initScale * Math.sqrt(2 / 5);
 }
 
-/** A random uint32 seed, for inferences that ask for none. */
+/** Draws a random uint32 seed for inferences that request none. */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 32) >>> 0;
 }
