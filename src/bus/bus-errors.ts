@@ -8,8 +8,11 @@ export class NoStatusPacketError extends UserError {
     readonly motorIds: readonly number[],
     readonly tries: number,
   ) {
+    // In a Sync Read every motor waits for the one before it, so one silent motor silences the
+    // rest of the chain: the first missing motor is the one to check.
     const motors = motorIds.length === 1 ? `motor ${motorIds[0]}` : `motors ${motorIds.join(', ')}`;
-    super(`no status packet from ${motors} on ${port} after ${tries} ${tries === 1 ? 'try' : 'tries'}: check power, wiring and baud rate`);
+    const check = motorIds.length === 1 ? 'check power, wiring and baud rate' : `check power, wiring and baud rate, starting with motor ${motorIds[0]}`;
+    super(`no status packet from ${motors} on ${port} after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${check}`);
   }
 }
 

@@ -100,6 +100,8 @@ async function recordOne(options: RecordOptions, loop: ControlLoop): Promise<Rec
     loop.on('step', onStep);
     loop.once('error', finish);
     options.signal?.addEventListener('abort', finish, { once: true });
+    // The loop may have failed or been aborted while the recorder was starting.
+    if (!loop.running || options.signal?.aborted) finish();
   });
 
   const written = await recorder.stop({ endNs: lastStepNs + BigInt(Math.round(1e9 / rig.fps)) });

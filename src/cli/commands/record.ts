@@ -4,6 +4,7 @@ import { UserError } from '../../common/errors.js';
 import { loadRigConfig } from '../../rig/rig-config.js';
 import type { RigConfig } from '../../rig/rig-config.js';
 import { startSimRig } from '../../sim/sim-rig.js';
+import { EpisodeStore } from '../../store/episode-store.js';
 import { recordEpisodes } from '../../teleop/record-episodes.js';
 import type { RecordedEpisode } from '../../teleop/record-episodes.js';
 
@@ -67,6 +68,8 @@ export function registerRecordCommand(program: Command): void {
     .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', Number, 2)
     .option('--json', 'print one JSON object per episode')
     .action(async (flags: RecordFlags) => {
+      // Check the database before starting any hardware or simulator.
+      EpisodeStore.open(flags.db).close();
       const { rig, stop } = await rigFromFlags(flags);
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
