@@ -171,7 +171,7 @@ class Progress:
         self.losses.clear()
         if self.options.progress == "json":
             record = {"event": "progress", "step": done, "steps": self.options.steps, "loss": mean_loss, "lr": lr,
-                      "depth": depth, "itPerS": rate, "leftS": left_s}
+                      "depth": depth, "itPerS": rate, "leftS": left_s if math.isfinite(left_s) else None}
             print(json.dumps(record), flush=True)
         else:
             log.info("step %d/%d loss %.4f lr %.2e depth %d, %.2f it/s, %s left",

@@ -6,6 +6,7 @@ import { registerRecordCommand } from './record.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommand } from './sim.js';
 import { registerStartCommand } from './start.js';
+import { registerTrainCommand } from './train.js';
 
 /** Adds every `rdvla` subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerSimCommand(program);
   registerStartCommand(program);
+  registerTrainCommand(program);
 }
