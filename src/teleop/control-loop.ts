@@ -4,7 +4,7 @@ import { errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { motorToVectorOrder, rawToVector, sideOffset, vectorSize, vectorToRaw } from '../rig/joint-layout.js';
 import type { ArmState, RigConnection } from '../rig/rig-connection.js';
-import type { Side } from '../rig/rig-config.js';
+import type { RigConfig, Side } from '../rig/rig-config.js';
 import type { StepSample } from '../store/episode-types.js';
 import { FixedRateClock } from './fixed-rate-clock.js';
 
@@ -42,6 +42,9 @@ export interface ControlLoopOptions {
   hz?: number;
 }
 
+/** Follower behaviour when the loop stops: torque on at their present position, or limp (torque off). */
+export type StopBehaviour = RigConfig['onStop'];
+
 export interface LoopStats {
   ticks: number;
   overruns: number;
@@ -62,6 +65,7 @@ export class ControlLoop extends EventEmitter {
   readonly #options: ControlLoopOptions;
   #running: Promise<void> | null = null;
   #stopRequested = false;
+  #stopBehaviour: StopBehaviour | null = null;
 
   constructor(connection: RigConnection, options: ControlLoopOptions) {
     super();
@@ -83,14 +87,20 @@ export class ControlLoop extends EventEmitter {
       await this.connection.setTorque(arm, true);
     }
     this.#stopRequested = false;
+    this.#stopBehaviour = null;
     const previous = Float32Array.from(this.#followerVector(startState));
     this.#running = this.#run(previous).finally(() => {
       this.#running = null;
     });
   }
 
-  /** Stops after the current tick and applies the rig's stop behaviour. */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the current tick and applies `behaviour`, the rig's `onStop` by default. A stop
+   * requested while the loop waits for the next tick ends it at that tick, before any bus
+   * traffic. The last behaviour asked for before the loop ends is the one applied.
+   */
+  async stop(behaviour?: StopBehaviour): Promise<void> {
+    if (behaviour !== undefined) this.#stopBehaviour = behaviour;
     this.#stopRequested = true;
     await this.#running;
   }
@@ -103,6 +113,7 @@ export class ControlLoop extends EventEmitter {
 
     while (!this.#stopRequested) {
       const timing = await clock.next();
+      if (this.#stopRequested) break;
       try {
         const [followers, leader] = await Promise.all([this.#readFollowers(), this.#options.readLeaders ? this.#readLeaders() : Promise.resolve(null)]);
         const state = Float32Array.from(this.#followerVector(followers));
@@ -166,19 +177,19 @@ export class ControlLoop extends EventEmitter {
   }
 
   async #applyStopBehaviour(): Promise<void> {
-    const rig = this.connection.rig;
+    const behaviour = this.#stopBehaviour ?? this.connection.rig.onStop;
     try {
       for (const side of SIDES) {
         const arm = `${side}_follower` as const;
-        if (rig.onStop === 'limp') {
+        if (behaviour === 'limp') {
           await this.connection.setTorque(arm, false);
         } else {
           await this.connection.writeGoals(arm, await this.connection.readPositions(arm));
         }
       }
-      log.info(`followers ${rig.onStop === 'limp' ? 'limp (torque off)' : 'holding position'} after ${this.stats.ticks} ticks`);
+      log.info(`followers ${behaviour === 'limp' ? 'limp (torque off)' : 'holding position'} after ${this.stats.ticks} ticks`);
     } catch (error) {
-      log.error(`applying the stop behaviour "${rig.onStop}" failed: ${errorMessage(error)}: the followers may still be moving to their last target`);
+      log.error(`applying the stop behaviour "${behaviour}" failed: ${errorMessage(error)}: the followers may still be moving to their last target`);
     }
   }
 }
