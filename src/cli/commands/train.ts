@@ -21,6 +21,7 @@ interface TrainFlags {
   seed?: number;
   device: string;
   resume?: boolean;
+  name?: string;
   python: string;
   json?: boolean;
 }
@@ -111,6 +112,7 @@ function trainerArguments(flags: TrainFlags): string[] {
   if (flags.lr !== undefined) args.push('--lr', flags.lr);
   if (flags.seed !== undefined) args.push('--seed', String(flags.seed));
   if (flags.resume) args.push('--resume');
+  if (flags.name !== undefined) args.push('--name', flags.name);
   return args;
 }
 
@@ -185,6 +187,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', (value) => Number.parseInt(value, 10))
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
+    .option('--name <name>', "model name in the manifest (default: the output folder's name)")
     .option('--python <path>', 'Python with torch, numpy, onnx and PIL (default: $RDVLA_PYTHON or /usr/bin/python3)', defaultPython())
     .option('--json', 'print progress records and the result as JSON lines on stdout')
     .action(async (flags: TrainFlags) => {

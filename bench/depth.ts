@@ -1,0 +1,230 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm run bench -- depth [--json] [--reuse] [OPTIONS]`: the closed loop on the simulated rig.
+ * Records demonstrations with the scripted operator, trains the tiny model on them, then runs
+ * the same rollout seeds at fixed depths 1, 2, 4, 8 and 12 and with the binary, linear and
+ * convergence strategies. Prints success rate and mean iterations per setting beside the
+ * published LIBERO averages. --reuse (or --model and --db) skips recording and training.
+ */
+
+interface DepthOptions {
+  work: string;
+  episodes: number;
+  recordSeconds: number;
+  steps: number;
+  batchSize: number;
+  depthMean: number;
+  rollouts: number;
+  rolloutSeconds: number;
+  seedBase: number;
+  settings: string[];
+  model?: string;
+  db?: string;
+  reuse: boolean;
+  json: boolean;
+}
+
+interface RolloutSummary {
+  inferences: number;
+  meanKStar: number | null;
+  meanHorizon: number | null;
+  outcome: 'success' | 'failure' | 'unlabelled';
+  fault: string | null;
+}
+
+interface SettingResult {
+  setting: string;
+  rollouts: number;
+  successes: number;
+  faults: number;
+  successRate: number;
+  meanIterations: number | null;
+  meanHorizon: number | null;
+  inferencesPerRollout: number;
+  iterationsPerSecond: number;
+}
+
+/** LIBERO average success (%) and mean iterations per inference, as published for RD-VLA. */
+const PUBLISHED: Record<string, { success: number; iterations: number } | undefined> = {
+  'fixed 1': { success: 8.4, iterations: 1 },
+  'fixed 2': { success: 40.5, iterations: 2 },
+  'fixed 4': { success: 84.1, iterations: 4 },
+  'fixed 8': { success: 92.6, iterations: 8 },
+  'fixed 12': { success: 93.0, iterations: 12 },
+  binary: { success: 92.5, iterations: 7.93 },
+  converge: { success: 91.4, iterations: 7.66 },
+};
+
+const DEFAULT_SETTINGS = ['1', '2', '4', '8', '12', 'binary', 'linear', 'converge'];
+
+function findRepoRoot(): string {
+  let folder = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  return folder;
+}
+
+const REPO_ROOT = findRepoRoot();
+const CLI = path.join(REPO_ROOT, 'bin', 'rdvla.js');
+
+function parseOptions(args: string[]): DepthOptions {
+  const options: DepthOptions = {
+    work: path.join(REPO_ROOT, 'node_modules', '.cache', 'rdvla-bench', 'depth'),
+    episodes: 40,
+    recordSeconds: 6,
+    steps: 1500,
+    batchSize: 32,
+    depthMean: 8,
+    rollouts: 10,
+    rolloutSeconds: 6,
+    seedBase: 100_000,
+    settings: DEFAULT_SETTINGS,
+    reuse: false,
+    json: false,
+  };
+  const numeric: Record<string, keyof DepthOptions> = {
+    '--episodes': 'episodes',
+    '--record-seconds': 'recordSeconds',
+    '--steps': 'steps',
+    '--batch-size': 'batchSize',
+    '--depth-mean': 'depthMean',
+    '--rollouts': 'rollouts',
+    '--rollout-seconds': 'rolloutSeconds',
+    '--seed-base': 'seedBase',
+  };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    if (flag === '--json') options.json = true;
+    else if (flag === '--reuse') options.reuse = true;
+    else if (flag === '--work' || flag === '--model' || flag === '--db') options[flag.slice(2) as 'work' | 'model' | 'db'] = path.resolve(requireValue(args, ++i, flag));
+    else if (flag === '--settings') options.settings = requireValue(args, ++i, flag).split(',');
+    else if (flag in numeric) {
+      const value = Number(requireValue(args, ++i, flag));
+      if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${flag} ${args[i]} is invalid: use a positive number`);
+      (options[numeric[flag]!] as number) = value;
+    } else throw new Error(`unknown option ${flag}: see the header of bench/depth.ts`);
+  }
+  return options;
+}
+
+function requireValue(args: string[], index: number, flag: string): string {
+  const value = args[index];
+  if (value === undefined) throw new Error(`${flag} needs a value`);
+  return value;
+}
+
+/** Runs `rdvla ARGS`; returns stdout, or throws with the command's stderr when it fails. */
+function rdvla(args: string[], showStderr: boolean): string {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', showStderr ? 'inherit' : 'pipe'],
+  });
+  if (result.status !== 0) {
+    throw new Error(`rdvla ${args.join(' ')} exited with ${result.status ?? result.signal}:\n${result.stderr ?? ''}`);
+  }
+  return result.stdout;
+}
+
+function settingFlags(setting: string): { label: string; flags: string[] } {
+  if (/^\d+$/.test(setting)) return { label: `fixed ${setting}`, flags: ['--depth', setting] };
+  if (['binary', 'linear', 'converge'].includes(setting)) return { label: setting, flags: ['--adaptive', setting] };
+  throw new Error(`setting ${setting} is invalid: use a depth such as 8, or binary, linear or converge`);
+}
+
+function prepareModel(options: DepthOptions): { model: string; db: string; trainSeconds: number | null } {
+  const model = options.model ?? path.join(options.work, 'model');
+  const db = options.db ?? path.join(options.work, 'demos.db');
+  if (options.reuse || options.model !== undefined) {
+    if (!existsSync(path.join(model, 'manifest.json'))) throw new Error(`no model in ${model}: run once without --reuse to train one`);
+    return { model, db, trainSeconds: null };
+  }
+
+  mkdirSync(options.work, { recursive: true });
+  rmSync(db, { force: true });
+  rmSync(model, { recursive: true, force: true });
+  console.error(`recording ${options.episodes} demonstrations of ${options.recordSeconds} s with the scripted operator ...`);
+  rdvla(['record', '--sim', '--episodes', String(options.episodes), '--seconds', String(options.recordSeconds), '--reset-seconds', '0', '--db', db, '--json'], true);
+
+  console.error(`training the tiny model for ${options.steps} steps (depth mean ${options.depthMean}) ...`);
+  const started = performance.now();
+  rdvla(['train', '--db', db, '--out', model, '--name', 'rdvla-tiny-sim', '--steps', String(options.steps), '--batch-size', String(options.batchSize), '--depth-mean', String(options.depthMean), '--device', 'cpu'], true);
+  return { model, db, trainSeconds: (performance.now() - started) / 1000 };
+}
+
+function runSetting(options: DepthOptions, model: string, rolloutDb: string, setting: string): SettingResult {
+  const { label, flags } = settingFlags(setting);
+  const summaries: RolloutSummary[] = [];
+  let faults = 0;
+  for (let i = 0; i < options.rollouts; i++) {
+    const seed = String(options.seedBase + i);
+    const args = ['rollout', '--sim', '--model', model, '--seconds', String(options.rolloutSeconds), '--db', rolloutDb, '--seed', seed, '--json', ...flags];
+    try {
+      const lines = rdvla(args, false).trim().split('\n');
+      summaries.push((JSON.parse(lines.at(-1)!) as { summary: RolloutSummary }).summary);
+    } catch (error) {
+      faults++;
+      console.error(`${label} seed ${seed}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const inferences = summaries.reduce((sum, s) => sum + s.inferences, 0);
+  const iterations = summaries.reduce((sum, s) => sum + (s.meanKStar ?? 0) * s.inferences, 0);
+  const horizons = summaries.reduce((sum, s) => sum + (s.meanHorizon ?? 0) * s.inferences, 0);
+  const successes = summaries.filter((s) => s.outcome === 'success').length;
+  return {
+    setting: label,
+    rollouts: options.rollouts,
+    successes,
+    faults,
+    successRate: successes / options.rollouts,
+    meanIterations: inferences > 0 ? iterations / inferences : null,
+    meanHorizon: inferences > 0 ? horizons / inferences : null,
+    inferencesPerRollout: summaries.length > 0 ? inferences / summaries.length : 0,
+    iterationsPerSecond: summaries.length > 0 ? iterations / (summaries.length * options.rolloutSeconds) : 0,
+  };
+}
+
+function formatRow(result: SettingResult): string {
+  const published = PUBLISHED[result.setting];
+  const cells = [
+    result.setting,
+    `${(100 * result.successRate).toFixed(0)}% (${result.successes}/${result.rollouts}${result.faults > 0 ? `, ${result.faults} failed to run` : ''})`,
+    result.meanIterations === null ? 'n/a' : result.meanIterations.toFixed(2),
+    result.meanHorizon === null ? 'n/a' : result.meanHorizon.toFixed(2),
+    result.inferencesPerRollout.toFixed(1),
+    result.iterationsPerSecond.toFixed(1),
+    published === undefined ? 'n/a' : `${published.success.toFixed(1)}% at ${published.iterations}`,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const options = parseOptions(args);
+  const { model, db, trainSeconds } = prepareModel(options);
+  const rolloutDb = path.join(options.work, 'rollouts.db');
+  mkdirSync(options.work, { recursive: true });
+  rmSync(rolloutDb, { force: true });
+
+  const results: SettingResult[] = [];
+  for (const setting of options.settings) {
+    console.error(`${settingFlags(setting).label}: ${options.rollouts} rollouts of ${options.rolloutSeconds} s ...`);
+    results.push(runSetting(options, model, rolloutDb, setting));
+  }
+
+  const report = { model, db, rolloutDb, trainSeconds, options: { ...options, work: undefined }, results };
+  writeFileSync(path.join(options.work, 'depth-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (options.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  console.log(`\nsimulated table task, ${options.rollouts} rollouts of ${options.rolloutSeconds} s per setting (seeds ${options.seedBase}..${options.seedBase + options.rollouts - 1}), model ${model}`);
+  if (trainSeconds !== null) console.log(`trained in ${(trainSeconds / 60).toFixed(1)} min on ${options.episodes} demonstrations, ${options.steps} steps`);
+  console.log('| setting | success | mean iterations (k*) | mean horizon | inferences per rollout | iterations per second | published LIBERO avg |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const result of results) console.log(formatRow(result));
+}
