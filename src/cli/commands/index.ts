@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBusCommands } from './bus.js';
 import { registerEpisodesCommand } from './episodes.js';
+import { registerExportCommand } from './export.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRecordCommand } from './record.js';
 import { registerServeCommand } from './serve.js';
@@ -12,6 +13,7 @@ import { registerTrainCommand } from './train.js';
 export function registerCommands(program: Command): void {
   registerBusCommands(program);
   registerEpisodesCommand(program);
+  registerExportCommand(program);
   registerPolicyCommands(program);
   registerRecordCommand(program);
   registerServeCommand(program);
