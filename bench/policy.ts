@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../src/policy/manifest.js';
 import type { HeadFeatures, InferenceResult } from '../src/policy/policy-types.js';
@@ -49,6 +51,14 @@ interface DepthFigures {
   growthBytes: number;
 }
 
+/** Returns V8's garbage collector, so JS garbage left by earlier runs does not count as growth. */
+function exposeGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+const collectGarbage = exposeGc();
+
 function maxRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
@@ -92,6 +102,7 @@ async function benchDepths(policy: RdvlaPolicy, features: HeadFeatures | null): 
 
   const figures: DepthFigures[] = [];
   for (const depth of DEPTHS) {
+    collectGarbage();
     const first = await inferOnce(policy, features, depth);
     const repeats = Math.max(3, Math.min(20, Math.ceil(1000 / Math.max(first.timingsMs.total, 1))));
     const results: InferenceResult[] = [];
@@ -233,6 +244,50 @@ async function benchModel(label: string, dir: string, headOnly: boolean, limits:
   }
 }
 
+/**
+ * Quantises the paper head's core to int8 (bench/quantize_core.py, which needs the onnxruntime
+ * Python package) and compares it with float32: time per iteration and the largest action change.
+ */
+async function benchInt8Core(paperDir: string, paper: DepthFigures[]): Promise<void> {
+  const int8Dir = `${paperDir}-int8-core`;
+  if (!existsSync(path.join(int8Dir, 'manifest.json'))) {
+    // RDVLA_QUANTIZE_PYTHON names a Python with onnxruntime and onnx, when the default python3 lacks them.
+    const python = process.env.RDVLA_QUANTIZE_PYTHON ?? 'python3';
+    const quantized = spawnSync(python, [path.join(REPO_ROOT, 'bench', 'quantize_core.py'), paperDir, int8Dir], { encoding: 'utf8' });
+    if (quantized.status !== 0) {
+      const reason = (quantized.stderr || quantized.error?.message || '').trim().split('\n').slice(-1)[0];
+      console.log(`\nint8 core: skipped, quantisation failed (${reason}); install onnxruntime, onnx and onnx-ir for python3 to measure it`);
+      return;
+    }
+  }
+
+  const accuracyDepth = 12;
+  const actionsOf = async (dir: string): Promise<{ actions: Float32Array; iterationMs: number }> => {
+    const policy = await RdvlaPolicy.load(dir, { allowHeadOnly: true });
+    try {
+      const features = randomFeatures(policy.manifest, 7);
+      for (let i = 0; i < 2; i++) await inferOnce(policy, features, accuracyDepth);
+      const results: InferenceResult[] = [];
+      for (let i = 0; i < 5; i++) results.push(await inferOnce(policy, features, DEPTHS[DEPTHS.length - 1] ?? 64));
+      const reference = await inferOnce(policy, features, accuracyDepth);
+      return { actions: reference.actions, iterationMs: median(results.map((result) => result.timingsMs.core / result.kStar)) };
+    } finally {
+      await policy.close();
+    }
+  };
+
+  const float32 = await actionsOf(paperDir);
+  const int8 = await actionsOf(int8Dir);
+  const largestChange = float32.actions.reduce((max, value, i) => Math.max(max, Math.abs(value - (int8.actions[i] ?? Number.NaN))), 0);
+  const meanMagnitude = float32.actions.reduce((sum, value) => sum + Math.abs(value), 0) / float32.actions.length;
+  console.log(`\nint8 core (dynamic quantisation of the paper head's core weights, ${int8Dir}):`);
+  console.log(
+    `  per iteration at depth ${DEPTHS[DEPTHS.length - 1]}: float32 ${float32.iterationMs.toFixed(3)} ms, int8 ${int8.iterationMs.toFixed(3)} ms ` +
+      `(${(float32.iterationMs / int8.iterationMs).toFixed(2)}x; float32 table above: ${paper[paper.length - 1]?.iterationMs.toFixed(3)} ms)`,
+  );
+  console.log(`  accuracy cost at depth ${accuracyDepth}: largest action change ${largestChange.toExponential(2)} (mean |action| ${meanMagnitude.toFixed(3)}), random weights`);
+}
+
 export async function run(_args: string[]): Promise<void> {
   const load = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   console.log(`measuring this machine (load average ${load}; other processes on these cores slow every figure below) ...`);
@@ -251,4 +306,5 @@ export async function run(_args: string[]): Promise<void> {
 
   const torch = runTorchBench();
   if (torch !== null && paper !== null) printTorchComparison(torch, paper);
+  if (paperDir !== null && paper !== null) await benchInt8Core(paperDir, paper);
 }

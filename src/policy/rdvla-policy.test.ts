@@ -182,6 +182,24 @@ describe('RdvlaPolicy on the tiny model', () => {
     expect(message).toBe('prelude.onnx s_pre is NaN at element 0: inference stopped, no actions returned; check the joint state and camera inputs, or the model export');
   });
 
+  it('rejects overlapping inferences', async () => {
+    const request = { task: 'pick up the cube', state: new Array<number>(14).fill(0), mode: { kind: 'fixed', depth: 2 } as const, seed: 1 };
+    const first = policy.infer(request);
+    await expect(policy.infer(request)).rejects.toThrow('an inference is already running on this policy');
+    expect((await first).kStar).toBe(2);
+  });
+
+  it('rejects an invalid seed', async () => {
+    const message = await userErrorOf(() => policy.infer({ task: 'x', state: new Array<number>(14).fill(0), seed: -1 }));
+    expect(message).toBe('seed -1 is invalid: use a whole number from 0 to 4294967295');
+  });
+
+  it('rejects features of the wrong size', async () => {
+    const features = { midContext: new Float32Array(3), midLatent: new Float32Array(3), lastContext: new Float32Array(3), lastLatent: new Float32Array(3) };
+    const message = await userErrorOf(() => policy.inferFromFeatures(features, new Array<number>(14).fill(0)));
+    expect(message).toBe('backbone feature midContext has 3 values, model rdvla-tiny-sim takes 6912');
+  });
+
   it('runs the head on backbone features', async () => {
     const m = policy.manifest;
     const features = {

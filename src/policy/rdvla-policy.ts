@@ -88,6 +88,7 @@ export class RdvlaPolicy {
   readonly #codaFetches: [Feeds, Feeds];
   readonly #warnedGreyCameras = new Set<string>();
   #closed = false;
+  #running = false;
 
   private constructor(model: ModelDir, sessions: PolicySessions, provider: ExecutionProvider, providerReason: string, intraOpThreads: number) {
     this.model = model;
@@ -188,8 +189,28 @@ export class RdvlaPolicy {
   }
 
   /** Runs one control step from camera frames, task text and joint state. */
-  async infer(request: InferenceRequest): Promise<InferenceResult> {
-    this.#assertOpen();
+  infer(request: InferenceRequest): Promise<InferenceResult> {
+    return this.#exclusive(() => this.#infer(request));
+  }
+
+  /** Runs the head (prelude, core loop, coda) on backbone features computed elsewhere. */
+  inferFromFeatures(features: HeadFeatures, state: ArrayLike<number>, options: InferenceOptions = {}): Promise<InferenceResult> {
+    return this.#exclusive(() => this.#inferFromFeatures(features, state, options));
+  }
+
+  /** Rejects overlapping calls, because every inference writes the same preallocated tensors. */
+  async #exclusive(run: () => Promise<InferenceResult>): Promise<InferenceResult> {
+    if (this.#closed) throw new Error('policy is closed');
+    if (this.#running) throw new Error('an inference is already running on this policy: await it first (PolicyClient queues calls)');
+    this.#running = true;
+    try {
+      return await run();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #infer(request: InferenceRequest): Promise<InferenceResult> {
     const backbone = this.#backbone;
     if (backbone === null) {
       throw new UserError(`model ${this.manifest.name} is a head-only export: it runs from backbone features (inferFromFeatures), not camera frames`);
@@ -212,13 +233,20 @@ export class RdvlaPolicy {
     return result;
   }
 
-  /** Runs the head (prelude, core loop, coda) on backbone features computed elsewhere. */
-  async inferFromFeatures(features: HeadFeatures, state: ArrayLike<number>, options: InferenceOptions = {}): Promise<InferenceResult> {
-    this.#assertOpen();
+  async #inferFromFeatures(features: HeadFeatures, state: ArrayLike<number>, options: InferenceOptions): Promise<InferenceResult> {
     const started = monotonicMs();
     const m = this.manifest;
     const contextShape = [1, m.contextTokens, m.backboneHiddenSize];
     const latentShape = [1, m.latentTokens, m.backboneHiddenSize];
+    const expectedLengths: [keyof HeadFeatures, number][] = [
+      ['midContext', m.contextTokens * m.backboneHiddenSize],
+      ['midLatent', m.latentTokens * m.backboneHiddenSize],
+      ['lastContext', m.contextTokens * m.backboneHiddenSize],
+      ['lastLatent', m.latentTokens * m.backboneHiddenSize],
+    ];
+    for (const [name, length] of expectedLengths) {
+      if (features[name].length !== length) throw new UserError(`backbone feature ${name} has ${features[name].length} values, model ${m.name} takes ${length}`);
+    }
     const featureFeeds = {
       mid_context: new ort.Tensor('float32', features.midContext, contextShape),
       mid_latent: new ort.Tensor('float32', features.midLatent, latentShape),
@@ -243,6 +271,7 @@ export class RdvlaPolicy {
     const m = this.manifest;
     const mode: DepthMode = options.mode ?? { kind: 'fixed', depth: m.inference.defaultDepth };
     const seed = options.seed ?? randomSeed();
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`seed ${seed} is invalid: use a whole number from 0 to 4294967295`);
 
     const mark = monotonicMs();
     await this.#sessions.prelude.run({ ...features, proprio: this.#proprio }, this.#prelude);
@@ -339,9 +368,5 @@ export class RdvlaPolicy {
       this.#warnedGreyCameras.add(camera);
       log.warn(`camera ${camera} has no frame: using a mid-grey image`);
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new Error('policy is closed');
   }
 }
