@@ -5,6 +5,7 @@
  * process exits, so a crashed app leaves no simulator behind.
  */
 import { SerialPort } from 'serialport';
+import { monotonicNs } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { ARM_NAMES, type ArmName, loadRigConfig } from '../rig/rig-config.js';
@@ -13,10 +14,13 @@ import { buildSimArms } from './sim-arms.js';
 import { type AttachedBus, attachSimBus } from './sim-bus-port.js';
 import type { SimBus } from './sim-bus.js';
 import type { SimEvent, SimRequest } from './sim-protocol.js';
+import { type SimScene, startSimScene } from './sim-scene.js';
+import { SceneOperator } from './task-operator.js';
 
 const log = createLogger('sim');
 
 let buses: Record<ArmName, SimBus> | undefined;
+let scene: SimScene | undefined;
 const ports: SerialPort[] = [];
 const attached: AttachedBus[] = [];
 
@@ -32,7 +36,9 @@ function openPort(path: string, baudRate: number): Promise<SerialPort> {
 
 async function start(request: Extract<SimRequest, { type: 'start' }>): Promise<void> {
   const rig = loadRigConfig(request.rigFile);
-  buses = buildSimArms(rig, { baudRate: request.baudRate, operator: createScriptedOperator(request.seed) });
+  const operator = new SceneOperator(createScriptedOperator(request.seed));
+  const startNs = monotonicNs();
+  buses = buildSimArms(rig, { baudRate: request.baudRate, operator, startNs });
 
   for (const arm of ARM_NAMES) {
     const port = await openPort(request.simPorts[arm], request.baudRate);
@@ -40,6 +46,7 @@ async function start(request: Extract<SimRequest, { type: 'start' }>): Promise<v
     ports.push(port);
     attached.push(attachSimBus(arm, buses[arm], port));
   }
+  scene = await startSimScene({ rig, buses, operator, seed: request.seed, startNs });
   log.info(`simulated rig ready: 4 buses of ${rig.arms.left_follower.motors.length} motors at ${request.baudRate} bit/s, seed ${request.seed}`);
 }
 
@@ -57,6 +64,7 @@ let shuttingDown = false;
 function shutdown(): void {
   if (shuttingDown) return;
   shuttingDown = true;
+  void scene?.stop();
   for (const bus of attached) bus.detach();
   let open = ports.length;
   if (open === 0) process.exit(0);
@@ -82,6 +90,10 @@ process.on('message', (message: SimRequest) => {
     } catch (error) {
       reply({ type: 'error', message: errorMessage(error) });
     }
+  } else if (message.type === 'reset-scene' || message.type === 'verdict') {
+    if (!scene) reply({ type: 'error', message: `cannot handle ${message.type} before the simulator has started` });
+    else if (message.type === 'reset-scene') reply({ type: 'scene', ...scene.reset(message.seed) });
+    else reply({ type: 'verdict', ...scene.verdict() });
   } else if (message.type === 'stop') {
     shutdown();
   }

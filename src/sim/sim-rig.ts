@@ -7,6 +7,7 @@ import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { alohaRig } from '../rig/presets.js';
 import { ARM_NAMES, type ArmName, type RigConfig } from '../rig/rig-config.js';
+import { type SimCameraOptions, simCameraConfigs } from './sim-cameras.js';
 import type { ServoFault, SimEvent, SimRequest } from './sim-protocol.js';
 import { type VirtualPortPair, createVirtualPortPair } from './virtual-ports.js';
 
@@ -17,8 +18,10 @@ export interface SimRigOptions {
   dir?: string;
   /** Bus bit rate of every arm; 1 Mbps by default. */
   baudRate?: number;
-  /** Seed of the scripted operator that moves the leader arms. */
+  /** Seed of the scripted operator that moves the leader arms, and of the table scenes. */
   seed?: number;
+  /** Size and rate of the simulated cameras; `false` leaves them out of the rig file. */
+  cameras?: SimCameraOptions | false;
 }
 
 export interface SimRig {
@@ -34,6 +37,13 @@ export interface SimRig {
   readonly exited: Promise<number | null>;
   /** Puts a fault on one simulated motor, for tests of the app's error handling. */
   injectFault(arm: ArmName, id: number, fault: ServoFault): Promise<void>;
+  /**
+   * Places new targets on the table and returns the task text; the scripted operator starts
+   * solving it now. Without a seed, the next scene seed of this run is used.
+   */
+  resetScene(seed?: number): Promise<{ task: string; seed: number }>;
+  /** Checks whether each follower gripper's tip is on its goal target. */
+  taskVerdict(): Promise<{ success: boolean; detail: string }>;
   /** Ends the simulator process and socat, and removes the links (and the folder if it was created here). */
   stop(): Promise<void>;
 }
@@ -84,7 +94,8 @@ export async function startSimRig(options: SimRigOptions = {}): Promise<SimRig> 
   try {
     for (const arm of ARM_NAMES) pairs.push(await createVirtualPortPair(ports[arm], simPorts[arm]));
 
-    const config = alohaRig(ports, { name: 'aloha-sim', baudRate, latencyMs: SIM_PORT_LATENCY_MS });
+    const cameras = options.cameras === false ? [] : simCameraConfigs(dir, options.cameras);
+    const config = alohaRig(ports, { name: 'aloha-sim', baudRate, latencyMs: SIM_PORT_LATENCY_MS, cameras });
     const rigFile = join(dir, RIG_FILE_NAME);
     writeFileSync(rigFile, `${JSON.stringify(config, null, 2)}\n`);
 
@@ -109,7 +120,17 @@ export async function startSimRig(options: SimRigOptions = {}): Promise<SimRig> 
       ports,
       pid: running.pid ?? -1,
       exited,
-      injectFault: (arm, id, fault) => request(running, { type: 'fault', arm, id, fault }, 5_000, 'fault-applied'),
+      injectFault: async (arm, id, fault) => {
+        await request(running, { type: 'fault', arm, id, fault }, 5_000, 'fault-applied');
+      },
+      resetScene: async (sceneSeed) => {
+        const event = await request(running, { type: 'reset-scene', seed: sceneSeed }, 5_000, 'scene');
+        return { task: event.task, seed: event.seed };
+      },
+      taskVerdict: async () => {
+        const event = await request(running, { type: 'verdict' }, 5_000, 'verdict');
+        return { success: event.success, detail: event.detail };
+      },
       async stop() {
         if (stopping) return;
         stopping = true;
@@ -140,18 +161,18 @@ function forkSimProcess(): ChildProcess {
   return child;
 }
 
-/** Sends `message` and waits for the `expected` event; an error event or an exit rejects. */
-function request(child: ChildProcess, message: SimRequest, timeoutMs: number, expected: SimEvent['type']): Promise<void> {
+/** Sends `message` and resolves with the `expected` event; an error event or an exit rejects. */
+function request<T extends SimEvent['type']>(child: ChildProcess, message: SimRequest, timeoutMs: number, expected: T): Promise<Extract<SimEvent, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const finish = (error?: Error): void => {
+    const finish = (error?: Error, event?: SimEvent): void => {
       clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
       if (error) reject(error);
-      else resolve();
+      else resolve(event as Extract<SimEvent, { type: T }>);
     };
     const onMessage = (event: SimEvent): void => {
-      if (event.type === expected) finish();
+      if (event.type === expected) finish(undefined, event);
       else if (event.type === 'error') finish(new UserError(`simulated rig failed: ${event.message}`));
     };
     const onExit = (code: number | null): void => finish(new UserError(`simulator process exited (code ${code ?? 'none'}) before responding to ${message.type}`));
