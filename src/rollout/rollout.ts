@@ -19,6 +19,9 @@ export function defaultMarginMs(hz: number): number {
   return 500 / hz;
 }
 
+/** How long a stop waits for the tick in progress and the stop behaviour before giving up, in ms. */
+const LOOP_STOP_TIMEOUT_MS = 3000;
+
 /** How often the 'cameras' telemetry event is sent, in milliseconds. */
 const CAMERA_STATS_INTERVAL_MS = 1000;
 
@@ -76,6 +79,7 @@ export class Rollout {
   #frames: EpisodeFrames | null = null;
   #cameraTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
+  #finished = false;
 
   constructor(options: RolloutOptions) {
     this.#options = options;
@@ -162,8 +166,13 @@ export class Rollout {
   async #stop(reason: RolloutStopReason, fault: string | null, behaviour: 'hold' | 'limp'): Promise<void> {
     this.driver.halt();
     this.#recordEnd(reason, fault);
-    const stopping = this.loop.stop(behaviour);
-    this.#stopping ??= stopping.then(() => this.#finish(reason, fault));
+    const stopping = withTimeout(this.loop.stop(behaviour), LOOP_STOP_TIMEOUT_MS);
+    this.#stopping ??= stopping.then((stopped) => {
+      if (!stopped) {
+        log.error(`control loop did not stop within ${LOOP_STOP_TIMEOUT_MS} ms: a bus call is stuck, so the followers keep their last target; check the servo buses`);
+      }
+      this.#finish(reason, fault);
+    });
     await stopping;
     await this.#stopping;
   }
@@ -174,6 +183,7 @@ export class Rollout {
 
   #finish(reason: RolloutStopReason, fault: string | null): void {
     this.#recordEnd(reason, fault);
+    this.#finished = true;
     if (this.#cameraTimer) clearInterval(this.#cameraTimer);
     this.#cameraTimer = null;
     this.#frames?.stop();
@@ -187,6 +197,8 @@ export class Rollout {
   }
 
   #onStep(step: StepSample): void {
+    // A tick that was stuck on the bus past the stop timeout may still finish; the episode is closed by then.
+    if (this.#finished) return;
     this.#options.recorder?.addStep(step);
     this.totals.addStep(step.latenessMs, this.#held);
     this.telemetry.emit({
@@ -233,6 +245,13 @@ export class Rollout {
     if (this.#startNs === null) return 0;
     return Number((tNs ?? monotonicNs()) - this.#startNs) / 1e9;
   }
+}
+
+/** Resolves true when `promise` settles within `ms`, false when the time runs out first. */
+function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.then(() => true), expired]).finally(() => clearTimeout(timer));
 }
 
 /** Shortest execution horizon the mode can return, so an early launch never cuts a horizon short. */

@@ -4,6 +4,7 @@ import { registerEpisodesCommand } from './episodes.js';
 import { registerExportCommand } from './export.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRecordCommand } from './record.js';
+import { registerRolloutCommand } from './rollout.js';
 import { registerServeCommand } from './serve.js';
 import { registerSimCommand } from './sim.js';
 import { registerStartCommand } from './start.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerPolicyCommands(program);
   registerRecordCommand(program);
+  registerRolloutCommand(program);
   registerServeCommand(program);
   registerSimCommand(program);
   registerStartCommand(program);
