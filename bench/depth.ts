@@ -136,6 +136,26 @@ function settingFlags(setting: string): { label: string; flags: string[] } {
   throw new Error(`setting ${setting} is invalid: use a depth such as 8, or binary, linear or converge`);
 }
 
+/**
+ * Records one demonstration per simulator start, scene seeds 1, 2, ...; an episode the rig
+ * stops early (bus timeouts on a loaded machine) is discarded by training as incomplete, and
+ * recording goes on until `episodes` complete ones or twice as many tries.
+ */
+function recordDemonstrations(options: DepthOptions, db: string): void {
+  console.error(`recording ${options.episodes} demonstrations of ${options.recordSeconds} s with the scripted operator ...`);
+  let complete = 0;
+  for (let seed = 1; complete < options.episodes && seed <= 2 * options.episodes; seed++) {
+    const args = ['record', '--sim', '--seed', String(seed), '--seconds', String(options.recordSeconds), '--db', db, '--json'];
+    try {
+      const episode = JSON.parse(rdvla(args, false).trim().split('\n').at(-1)!) as { cutShort?: boolean; outcome?: string };
+      if (!episode.cutShort) complete++;
+    } catch (error) {
+      console.error(`demonstration seed ${seed} failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    }
+  }
+  console.error(`recorded ${complete} complete demonstrations`);
+}
+
 function prepareModel(options: DepthOptions): { model: string; db: string; trainSeconds: number | null } {
   const model = options.model ?? path.join(options.work, 'model');
   const db = options.db ?? path.join(options.work, 'demos.db');
@@ -147,8 +167,7 @@ function prepareModel(options: DepthOptions): { model: string; db: string; train
   mkdirSync(options.work, { recursive: true });
   rmSync(db, { force: true });
   rmSync(model, { recursive: true, force: true });
-  console.error(`recording ${options.episodes} demonstrations of ${options.recordSeconds} s with the scripted operator ...`);
-  rdvla(['record', '--sim', '--episodes', String(options.episodes), '--seconds', String(options.recordSeconds), '--reset-seconds', '0', '--db', db, '--json'], true);
+  recordDemonstrations(options, db);
 
   console.error(`training the tiny model for ${options.steps} steps (depth mean ${options.depthMean}) ...`);
   const started = performance.now();
