@@ -3,9 +3,10 @@
     python3 bench/quantize_core.py SOURCE_DIR OUT_DIR
 
 Needs the onnxruntime and onnx Python packages. The exported core graph transposes its weights
-with Transpose nodes, so onnxruntime's basic graph optimisation folds those into constants first;
-only then does quantize_dynamic see the MatMul weights. Activations stay float32 (quantised per
-call), so the graph's inputs and outputs keep the contract's types and shapes.
+with Transpose nodes. onnxruntime's basic graph optimisation folds those into constants first,
+because quantize_dynamic only quantises MatMul weights that are initializers. Activations stay
+float32 (quantised per call), so the graph's inputs and outputs keep the contract's types and
+shapes.
 """
 
 from __future__ import annotations
