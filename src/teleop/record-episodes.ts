@@ -1,19 +1,36 @@
+import { CameraHub } from '../camera/camera-hub.js';
+import type { CameraStatsSnapshot } from '../camera/camera-types.js';
+import { recordEpisodeFrames } from '../camera/episode-frames.js';
 import { monotonicNs, sleep } from '../common/clock.js';
+import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { RigConnection } from '../rig/rig-connection.js';
 import type { RigConfig } from '../rig/rig-config.js';
 import { EpisodeRecorder } from '../store/episode-recorder.js';
 import { EpisodeStore } from '../store/episode-store.js';
-import type { StepSample } from '../store/episode-types.js';
+import type { EpisodeOutcome, StepSample } from '../store/episode-types.js';
 import { ControlLoop } from './control-loop.js';
 import { teleopSource } from './teleop-source.js';
 
 const log = createLogger('record');
 
+/** A scene that sets itself up for each episode and judges it, such as the simulated rig's table task. */
+export interface EpisodeScene {
+  /** Sets up the scene for the next episode and returns its task text. */
+  reset(): Promise<{ task: string }>;
+  /** Checks whether the task was done, once the episode's last step is recorded. */
+  verdict(): Promise<{ success: boolean; detail: string }>;
+}
+
 export interface RecordOptions {
   rig: RigConfig;
   dbPath: string;
-  task: string;
+  /** Task text stored with each episode; the scene's task text when not given. */
+  task?: string;
+  /** Scene reset at the start of each episode and judged at its end; its verdict is the episode's outcome. */
+  scene?: EpisodeScene;
+  /** Record the rig file's cameras; true by default. */
+  cameras?: boolean;
   seconds: number;
   episodes: number;
   /** Pause between episodes while teleop keeps running, so the operator can reset the scene. */
@@ -31,26 +48,38 @@ export interface RecordedEpisode {
   p99LatenessMs: number | null;
   /** True when the recording was stopped before its planned length. */
   cutShort: boolean;
+  task: string;
+  /** The scene's verdict as success or failure; unlabelled without a scene. */
+  outcome: EpisodeOutcome;
+  /** The scene's explanation of its verdict, null without a scene. */
+  verdictDetail: string | null;
+  /** Frame counts of each camera over the episode. */
+  cameras: Record<string, CameraStatsSnapshot>;
 }
 
 /**
- * Records teleop episodes: the followers track the leaders at the rig's rate, and each tick is
- * queued to a recorder whose writer thread commits it to the episode database.
+ * Records teleop episodes: the followers track the leaders at the rig's rate, and each tick and
+ * camera frame is queued to a recorder whose writer thread commits it to the episode database.
  */
 export async function recordEpisodes(options: RecordOptions): Promise<RecordedEpisode[]> {
   const { rig } = options;
+  if (options.task === undefined && !options.scene) throw new UserError('no task text given: pass the task the operator demonstrates (--task TEXT)');
   EpisodeStore.open(options.dbPath).close();
 
   const connection = await RigConnection.open(rig);
   const loop = new ControlLoop(connection, { readLeaders: true, source: teleopSource(rig) });
+  const hub = options.cameras !== false && rig.cameras.length > 0 ? new CameraHub(rig.cameras) : null;
   const results: RecordedEpisode[] = [];
   let loopError: Error | null = null;
-  loop.once('error', (error: Error) => {
-    loopError = error;
-  });
+  const onError = (error: Error): void => {
+    loopError ??= error;
+  };
+  loop.once('error', onError);
+  hub?.on('error', onError);
 
   try {
     await connection.prepare();
+    await hub?.start();
     await loop.start();
 
     for (let episode = 0; episode < options.episodes && !options.signal?.aborted && !loopError; episode += 1) {
@@ -58,29 +87,33 @@ export async function recordEpisodes(options: RecordOptions): Promise<RecordedEp
         log.info(`reset the scene: next episode starts in ${options.resetSeconds} s`);
         await sleep(options.resetSeconds * 1000);
       }
-      const recorded = await recordOne(options, loop);
+      const recorded = await recordOne(options, loop, hub);
       results.push(recorded);
       options.onEpisodeDone?.(recorded);
     }
   } finally {
     await loop.stop();
+    await hub?.stop();
     await connection.close();
   }
   if (loopError) throw loopError;
   return results;
 }
 
-async function recordOne(options: RecordOptions, loop: ControlLoop): Promise<RecordedEpisode> {
+async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraHub | null): Promise<RecordedEpisode> {
   const { rig } = options;
   const plannedSteps = Math.round(options.seconds * rig.fps);
+  const sceneTask = options.scene ? (await options.scene.reset()).task : undefined;
+  const task = options.task ?? sceneTask!;
   const recorder = await EpisodeRecorder.start(options.dbPath, {
-    task: options.task,
+    task,
     kind: 'teleop',
     fps: rig.fps,
     rig,
     calibration: calibrationOf(rig),
   });
-  log.info(`episode ${recorder.episodeId}: recording ${plannedSteps} steps at ${rig.fps} Hz`);
+  log.info(`episode ${recorder.episodeId}: recording ${plannedSteps} steps at ${rig.fps} Hz, ${hub?.cameras.length ?? 0} cameras: ${task}`);
+  const frames = hub ? recordEpisodeFrames(hub, recorder) : null;
 
   let steps = 0;
   let lastStepNs = monotonicNs();
@@ -88,6 +121,7 @@ async function recordOne(options: RecordOptions, loop: ControlLoop): Promise<Rec
     const finish = (): void => {
       loop.off('step', onStep);
       loop.off('error', finish);
+      hub?.off('error', finish);
       options.signal?.removeEventListener('abort', finish);
       resolve();
     };
@@ -99,12 +133,18 @@ async function recordOne(options: RecordOptions, loop: ControlLoop): Promise<Rec
     };
     loop.on('step', onStep);
     loop.once('error', finish);
+    hub?.once('error', finish);
     options.signal?.addEventListener('abort', finish, { once: true });
     // The loop may have failed or been aborted while the recorder was starting.
     if (!loop.running || options.signal?.aborted) finish();
   });
 
-  const written = await recorder.stop({ endNs: lastStepNs + BigInt(Math.round(1e9 / rig.fps)) });
+  const cameras = frames?.stop() ?? {};
+  const verdict = options.scene ? await options.scene.verdict() : null;
+  let outcome: EpisodeOutcome = 'unlabelled';
+  if (verdict) outcome = verdict.success ? 'success' : 'failure';
+  if (verdict) log.info(`episode ${recorder.episodeId}: ${outcome}: ${verdict.detail}`);
+  const written = await recorder.stop({ endNs: lastStepNs + BigInt(Math.round(1e9 / rig.fps)), outcome: verdict ? outcome : undefined });
   const store = EpisodeStore.open(options.dbPath, { readonly: true });
   try {
     const stats = store.episodeStats(recorder.episodeId);
@@ -115,6 +155,10 @@ async function recordOne(options: RecordOptions, loop: ControlLoop): Promise<Rec
       meanPeriodMs: stats.meanPeriodMs,
       p99LatenessMs: stats.p99LatenessMs,
       cutShort: written < plannedSteps,
+      task,
+      outcome,
+      verdictDetail: verdict?.detail ?? null,
+      cameras,
     };
   } finally {
     store.close();

@@ -108,7 +108,7 @@ describe('rdvla episodes show', () => {
     const detail = JSON.parse(stdout) as Record<string, unknown>;
 
     expect(Object.keys(detail)).toEqual([
-      'id', 'task', 'kind', 'steps', 'fps', 'durationS', 'outcome', 'incomplete', 'meanPeriodMs', 'p99LatenessMs', 'cameras',
+      'id', 'task', 'kind', 'steps', 'fps', 'durationS', 'outcome', 'incomplete', 'meanPeriodMs', 'p99LatenessMs', 'cameras', 'frames',
     ]);
     expect(detail).toMatchObject({ id: 1, task: 'fold', kind: 'teleop', steps: 100, fps: 50, durationS: 2, outcome: 'success', incomplete: false });
     // period_ms cycles through 20 + k/8 (k = 0..6): 14 full cycles and k = 0, 1.
@@ -116,6 +116,26 @@ describe('rdvla episodes show', () => {
     // lateness_ms = i / 10 for i < 100: nearest rank 99 of 100 is 9.8.
     expect(detail.p99LatenessMs).toBe(9.8);
     expect(detail.cameras).toEqual({ cam_high: { fps: 30, width: 640, height: 480, frames: 60, dropped: 1, late: 2 } });
+    expect(detail.frames).toEqual({});
+  });
+
+  test('JSON counts stored frames', async () => {
+    const store = EpisodeStore.open(db);
+    const id = store.createEpisode(sampleMeta({ task: 'fold' }));
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+    // 30 fps stamps with one frame missing after the third, then one 1.4 periods late.
+    const periods = [0, 1, 2, 4, 5.4, 6.4];
+    const frames = periods.map((period, index) => ({ camera: 'cam_high', index, tNs: 1_000_000_000_000n + BigInt(Math.round((period * 1e9) / 30)), jpeg, width: 4, height: 4 }));
+    store.appendFrames(id, frames);
+    store.appendFrames(id, [{ camera: 'cam_left_wrist', index: 0, tNs: 1_000_000_000_000n, jpeg, width: 4, height: 4 }]);
+    store.setCameraStats(id, 'cam_high', { fps: 30, width: 4, height: 4, frames: 6, dropped: 1, late: 1 });
+    store.close();
+
+    const detail = JSON.parse((await runCli(['episodes', 'show', String(id), '--db', db, '--json'])).stdout) as { frames: unknown };
+    expect(detail.frames).toEqual({
+      cam_high: { count: 6, dropped: 1, late: 1, fps: 23.44 },
+      cam_left_wrist: { count: 1, dropped: 0, late: 0, fps: 0 },
+    });
   });
 
   test('table', async () => {

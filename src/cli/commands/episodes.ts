@@ -1,4 +1,5 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { FrameTimingCounter } from '../../camera/frame-timing.js';
 import { UserError } from '../../common/errors.js';
 import { EpisodeStore } from '../../store/episode-store.js';
 import {
@@ -23,11 +24,23 @@ export interface EpisodeListEntry {
   incomplete: boolean;
 }
 
-/** Output of `rdvla episodes show ID --json`: a list entry plus loop timing and camera counts. */
+/** Counts over the frames stored for one camera, computed from their timestamps. */
+export interface StoredFrames {
+  count: number;
+  /** Missing frame periods between stored frames, against the camera's nominal rate. */
+  dropped: number;
+  late: number;
+  /** Measured rate: (count - 1) / (last t_ns - first t_ns). */
+  fps: number;
+}
+
+/** Output of `rdvla episodes show ID --json`: a list entry plus loop timing, camera statistics and stored frames. */
 export interface EpisodeDetail extends EpisodeListEntry {
   meanPeriodMs: number | null;
   p99LatenessMs: number | null;
+  /** Statistics the recorder stored for each camera when the episode stopped. */
   cameras: Record<string, CameraStats>;
+  frames: Record<string, StoredFrames>;
 }
 
 const DEFAULT_DB = 'episodes.db';
@@ -56,7 +69,39 @@ export function episodeDetail(store: EpisodeStore, id: number): EpisodeDetail {
   // episodeStats throws the store's "not found" UserError for an unknown id.
   const { meanPeriodMs, p99LatenessMs } = store.episodeStats(id);
   const summary = store.getEpisode(id)!;
-  return { ...listEntry(summary), meanPeriodMs, p99LatenessMs, cameras: store.readCameraStats(id) };
+  const cameras = store.readCameraStats(id);
+  return { ...listEntry(summary), meanPeriodMs, p99LatenessMs, cameras, frames: storedFrames(store, id, cameras) };
+}
+
+/**
+ * Counts each camera's stored frames and their drops from the stored timestamps. The nominal
+ * rate comes from the camera statistics; a camera without them is checked against its own
+ * measured rate.
+ */
+export function storedFrames(store: EpisodeStore, id: number, cameras: Record<string, CameraStats>): Record<string, StoredFrames> {
+  // NOTE: readFrames also loads every JPEG; a timestamps-only query in the store would make this cheaper.
+  const times = new Map<string, bigint[]>();
+  for (const frame of store.readFrames(id)) {
+    const list = times.get(frame.camera) ?? [];
+    list.push(frame.tNs);
+    times.set(frame.camera, list);
+  }
+
+  const result: Record<string, StoredFrames> = {};
+  for (const [camera, stamps] of times) {
+    const spanS = stamps.length > 1 ? Number(stamps[stamps.length - 1]! - stamps[0]!) / 1e9 : 0;
+    const measuredFps = spanS > 0 ? (stamps.length - 1) / spanS : 0;
+    const nominalFps = cameras[camera]?.fps ?? measuredFps;
+    if (!(nominalFps > 0)) {
+      result[camera] = { count: stamps.length, dropped: 0, late: 0, fps: 0 };
+      continue;
+    }
+    const counter = new FrameTimingCounter(nominalFps);
+    for (const tNs of stamps) counter.add(tNs);
+    const { frames, dropped, late, fps } = counter.snapshot();
+    result[camera] = { count: frames, dropped, late, fps };
+  }
+  return result;
 }
 
 function withStore<T>(path: string, readonly: boolean, work: (store: EpisodeStore) => T): T {
@@ -179,7 +224,7 @@ export function registerEpisodesCommand(program: Command): void {
     .description('Show one episode with its loop timing and cameras')
     .addArgument(idArgument())
     .addOption(dbOption())
-    .option('--json', 'print a JSON object: the list fields plus meanPeriodMs, p99LatenessMs and cameras')
+    .option('--json', 'print a JSON object: the list fields plus meanPeriodMs, p99LatenessMs, cameras and frames ({count, dropped, late, fps} per camera)')
     .action((id: number, options: DbOptions & { json?: boolean }) => show(id, options));
 
   episodes

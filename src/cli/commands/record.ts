@@ -3,16 +3,17 @@ import { InvalidArgumentError } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { loadRigConfig } from '../../rig/rig-config.js';
 import type { RigConfig } from '../../rig/rig-config.js';
-import { startSimRig } from '../../sim/sim-rig.js';
+import { type SimRig, startSimRig } from '../../sim/sim-rig.js';
 import { EpisodeStore } from '../../store/episode-store.js';
 import { recordEpisodes } from '../../teleop/record-episodes.js';
-import type { RecordedEpisode } from '../../teleop/record-episodes.js';
+import type { EpisodeScene, RecordedEpisode } from '../../teleop/record-episodes.js';
 
 interface RecordFlags {
   sim?: boolean;
   rig?: string;
   db: string;
-  task: string;
+  task?: string;
+  seed?: number;
   seconds: number;
   episodes: number;
   resetSeconds: number;
@@ -44,15 +45,33 @@ function printEpisode(episode: RecordedEpisode, json: boolean | undefined): void
   console.log(
     `episode ${episode.id}: ${episode.steps} steps in ${episode.durationS.toFixed(2)} s, mean period ${formatMs(episode.meanPeriodMs)}, p99 lateness ${formatMs(episode.p99LatenessMs)}${note}`,
   );
+  for (const [camera, stats] of Object.entries(episode.cameras)) {
+    console.log(`  ${camera}: ${stats.frames} frames, ${stats.dropped} dropped, ${stats.late} late, ${stats.fps.toFixed(2)} fps measured`);
+  }
+  if (episode.verdictDetail !== null) console.log(`  outcome ${episode.outcome}: ${episode.verdictDetail}`);
 }
 
-/** Resolves the rig from --sim or --rig; returns the rig and a function that shuts the simulator down. */
-export async function rigFromFlags(flags: { sim?: boolean; rig?: string }): Promise<{ rig: RigConfig; stop: () => Promise<void> }> {
+/** Wraps the simulated rig's table task as the scene of each recorded episode. */
+function simScene(sim: SimRig): EpisodeScene {
+  return { reset: () => sim.resetScene(), verdict: () => sim.taskVerdict() };
+}
+
+/**
+ * Resolves the rig from --sim or --rig; returns the rig, the simulator with --sim, and a
+ * function that shuts the simulator down.
+ */
+export async function rigFromFlags(flags: { sim?: boolean; rig?: string; seed?: number }): Promise<{ rig: RigConfig; sim?: SimRig; stop: () => Promise<void> }> {
   if (flags.sim && flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
   if (flags.rig) return { rig: loadRigConfig(flags.rig), stop: async () => {} };
   if (!flags.sim) throw new UserError('no rig given: pass --rig FILE for real arms, or --sim for the built-in simulated rig');
-  const sim = await startSimRig({});
-  return { rig: sim.config, stop: () => sim.stop() };
+  const sim = await startSimRig({ seed: flags.seed });
+  return { rig: sim.config, sim, stop: () => sim.stop() };
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError(`expected a whole number from 0 to 4294967295, got "${value}"`);
+  return seed;
 }
 
 export function registerRecordCommand(program: Command): void {
@@ -62,7 +81,8 @@ export function registerRecordCommand(program: Command): void {
     .option('--sim', 'start the built-in simulated rig and record from it')
     .option('--rig <file>', 'rig file of the real arms')
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
-    .requiredOption('--task <text>', 'task description stored with each episode')
+    .option('--task <text>', "task description stored with each episode; with --sim, the simulated scene's task by default")
+    .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', parseSeed)
     .option('--seconds <n>', 'length of each episode in seconds', positiveNumber, 10)
     .option('--episodes <n>', 'number of episodes to record', positiveInteger, 1)
     .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', Number, 2)
@@ -70,7 +90,8 @@ export function registerRecordCommand(program: Command): void {
     .action(async (flags: RecordFlags) => {
       // Check the database before starting any hardware or simulator.
       EpisodeStore.open(flags.db).close();
-      const { rig, stop } = await rigFromFlags(flags);
+      if (flags.task === undefined && !flags.sim) throw new UserError('no task given: pass --task TEXT describing what the operator demonstrates');
+      const { rig, sim, stop } = await rigFromFlags(flags);
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
@@ -80,6 +101,7 @@ export function registerRecordCommand(program: Command): void {
           rig,
           dbPath: flags.db,
           task: flags.task,
+          scene: sim ? simScene(sim) : undefined,
           seconds: flags.seconds,
           episodes: flags.episodes,
           resetSeconds: flags.resetSeconds,
