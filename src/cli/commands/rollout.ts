@@ -2,11 +2,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { PROVIDERS, type ExecutionProvider } from '../../policy/execution-provider.js';
 import type { DepthMode } from '../../policy/policy-types.js';
-import type { RigConfig } from '../../rig/rig-config.js';
 import type { RolloutEvent, RolloutSummary } from '../../rollout/rollout-telemetry.js';
 import { RolloutTelemetry } from '../../rollout/rollout-telemetry.js';
-import { type SimScene, runRollout } from '../../rollout/run-rollout.js';
-import { startSimRig } from '../../sim/sim-rig.js';
+import { runRollout } from '../../rollout/run-rollout.js';
 import { positiveInteger, positiveNumber, rigFromFlags } from './record.js';
 
 type AdaptiveKind = 'converge' | 'binary' | 'linear';
@@ -40,17 +38,6 @@ function depthModeFromFlags(flags: RolloutFlags): DepthMode | undefined {
   if (flags.delta !== undefined) throw new UserError('--delta applies to --adaptive modes only: add --adaptive binary, linear or converge');
   if (flags.depth !== undefined) return { kind: 'fixed', depth: flags.depth };
   return undefined;
-}
-
-/** Opens the rig and, with --sim, the simulator with its scene; stop() shuts the simulator down. */
-async function openRig(flags: RolloutFlags): Promise<{ rig: RigConfig; scene: SimScene | null; stop: () => Promise<void> }> {
-  if (!flags.sim) {
-    const { rig, stop } = await rigFromFlags(flags);
-    return { rig, scene: null, stop };
-  }
-  if (flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
-  const sim = await startSimRig({ seed: flags.seed });
-  return { rig: sim.config, scene: sim, stop: () => sim.stop() };
 }
 
 function formatNumber(value: number | null, digits: number, unit = ''): string {
@@ -107,7 +94,7 @@ export function registerRolloutCommand(program: Command): void {
     .action(async (flags: RolloutFlags) => {
       const mode = depthModeFromFlags(flags);
       if (!flags.sim && flags.task === undefined) throw new UserError('--task is required with --rig: pass the instruction for the policy');
-      const { rig, scene, stop } = await openRig(flags);
+      const { rig, sim, stop } = await rigFromFlags(flags);
 
       const telemetry = new RolloutTelemetry();
       telemetry.subscribe((event) => printEvent(event, flags.json), { tickHz: 1 });
@@ -125,7 +112,7 @@ export function registerRolloutCommand(program: Command): void {
           seconds: flags.seconds,
           mode,
           seed: flags.seed,
-          scene,
+          scene: sim ?? null,
           signal: abort.signal,
           telemetry,
           watchdogMs: flags.watchdog === undefined ? undefined : flags.watchdog * 1000,
