@@ -7,6 +7,7 @@ type Suite = { run: (args: string[]) => Promise<void> };
 const SUITES: Record<string, () => Promise<Suite>> = {
   depth: () => import('./depth.js'),
   policy: () => import('./policy.js'),
+  rollout: () => import('./rollout.js'),
   teleop: () => import('./teleop.js'),
 };
 
