@@ -5,6 +5,7 @@
 type Suite = { run: (args: string[]) => Promise<void> };
 
 const SUITES: Record<string, () => Promise<Suite>> = {
+  export: () => import('./export.js'),
   depth: () => import('./depth.js'),
   policy: () => import('./policy.js'),
   rollout: () => import('./rollout.js'),

@@ -1,8 +1,6 @@
-import sharp from 'sharp';
 import type { FrameRecord } from '../../store/episode-types.js';
 import { type FeatureStats, imageStats } from '../feature-stats.js';
-
-const DECODES_IN_FLIGHT = 4;
+import { decodeJpegFrames } from './jpeg-decoder.js';
 
 /** Round half to even, as numpy's round does. */
 function roundHalfEven(value: number): number {
@@ -31,11 +29,11 @@ export function downsampleStep(width: number, height: number): number {
 }
 
 /** Adds a decoded RGB image's strided pixels to per-channel counts of each 8-bit value. */
-function countPixels(pixels: Buffer, width: number, height: number, channels: number, counts: Float64Array[]): void {
+function countPixels(pixels: Buffer, width: number, height: number, counts: Float64Array[]): void {
   const step = downsampleStep(width, height);
   for (let y = 0; y < height; y += step) {
     for (let x = 0; x < width; x += step) {
-      const offset = (y * width + x) * channels;
+      const offset = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) counts[c]![pixels[offset + c]!]! += 1;
     }
   }
@@ -43,18 +41,17 @@ function countPixels(pixels: Buffer, width: number, height: number, channels: nu
 
 /**
  * Statistics of a video feature from the frames of one exported episode: the sampled frames are
- * decoded, downsampled and reduced per RGB channel, scaled to 0..1.
+ * decoded (by ffmpeg, where LeRobot uses PIL), downsampled and reduced per RGB channel, scaled to 0..1.
  */
 export async function videoFeatureStats(frames: readonly FrameRecord[]): Promise<FeatureStats> {
   const counts = [0, 1, 2].map(() => new Float64Array(256));
   const indices = sampleIndices(frames.length);
-
-  for (let start = 0; start < indices.length; start += DECODES_IN_FLIGHT) {
-    const batch = indices.slice(start, start + DECODES_IN_FLIGHT);
-    const decoded = await Promise.all(
-      batch.map((index) => sharp(frames[index]!.jpeg).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true })),
-    );
-    for (const { data, info } of decoded) countPixels(data, info.width, info.height, info.channels, counts);
-  }
+  const { width, height } = frames[0]!;
+  await decodeJpegFrames(
+    indices.map((index) => frames[index]!.jpeg),
+    width,
+    height,
+    (rgb) => countPixels(rgb, width, height, counts),
+  );
   return imageStats(counts, indices.length);
 }
