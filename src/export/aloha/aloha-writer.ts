@@ -1,6 +1,7 @@
 /**
  * ALOHA HDF5 episode files as ALOHA's record_episodes.py and act-plus-plus write them:
- * /observations/qpos, /observations/qvel, /observations/effort and /action as (T x N) float32,
+ * /observations/qpos, /observations/qvel, /observations/effort and /action as (T x N) float32
+ * (qvel and effort are NaN on steps recorded without follower velocity or current),
  * /observations/images/<camera> as (T x H x W x 3) uint8, or (T x L) uint8 JPEG bytes zero-padded
  * to the camera's longest frame with /compress_len (cameras x T, float32, cameras in name order)
  * giving each frame's length. Root attributes sim (0) and compress (1 for JPEG) are int8 because
