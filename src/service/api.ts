@@ -198,7 +198,8 @@ export type RolloutStrategy = 'fixed' | 'binary' | 'linear' | 'converge';
 export interface RolloutStartParams {
   /** Model directory, as listed by policies.list. */
   policyDir: string;
-  task: string;
+  /** Instruction for the policy; on the simulated rig an empty task means the scene's own. */
+  task?: string;
   strategy: RolloutStrategy;
   /** Recurrent iterations for the fixed strategy. */
   depth?: number;
@@ -350,7 +351,7 @@ export interface LoadedPolicy {
 
 // ---- export ------------------------------------------------------------------------------
 
-export type ExportFormat = 'lerobot' | 'aloha';
+export type ExportFormat = 'lerobot' | 'aloha-hdf5';
 
 export interface ExportAvailability {
   available: boolean;
@@ -382,6 +383,8 @@ export interface ExportResult {
   outDir: string;
   episodes: number;
   format: ExportFormat;
+  /** Episodes left out, with the reason (e.g. "episode 4: recording did not finish"). */
+  skipped: string[];
 }
 
 // ---- the API -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { createLogger } from '../common/log.js';
 import { vectorNames } from '../rig/joint-layout.js';
 import { RigConnection } from '../rig/rig-connection.js';
 import { ARM_NAMES, type ArmName, type RigConfig, loadRigConfig } from '../rig/rig-config.js';
-import { type SimRig, startSimRig } from '../sim/sim-rig.js';
+import { type SimRig, type SimRigOptions, startSimRig } from '../sim/sim-rig.js';
 import type { RigActivity, RigConnectParams, RigStatus } from './api.js';
 import { type CameraFeed, openCameraFeed } from './camera-feed.js';
 import { FrameStream } from './frame-stream.js';
@@ -29,12 +29,19 @@ export class RigSession {
   #connection: RigConnection | null = null;
   #cameras: CameraFeed | null = null;
   #rigFile: string | null = null;
+  /** The connected rig's configuration; kept while the buses are handed to a rollout. */
+  #config: RigConfig | null = null;
+  #suspended = false;
   #torque = new Map<ArmName, boolean>();
   #claim: Claim | null = null;
   #connecting = false;
 
-  constructor(events: ServiceEvents) {
+  readonly #simOptions: SimRigOptions;
+
+  /** `simOptions` apply whenever the simulated rig is started (camera size and rate, baud rate). */
+  constructor(events: ServiceEvents, simOptions: SimRigOptions = {}) {
     this.#events = events;
+    this.#simOptions = simOptions;
     this.#frames = new FrameStream(events);
   }
 
@@ -58,7 +65,13 @@ export class RigSession {
     return this.#claim?.activity ?? 'idle';
   }
 
+  /** The connected rig's configuration, also while a rollout has the buses. */
+  get config(): RigConfig | null {
+    return this.#config;
+  }
+
   requireConnection(): RigConnection {
+    if (this.#suspended) throw new UserError(`the rig is busy with ${this.activity}: stop it first`);
     if (!this.#connection) throw new UserError('no rig connected: connect the simulated rig or a rig file on the Rig page');
     return this.#connection;
   }
@@ -79,24 +92,57 @@ export class RigSession {
 
   async connect(params: RigConnectParams): Promise<void> {
     if (this.#connecting) throw new UserError('a rig connection is already being opened: wait for it to finish');
+    // A rig file is read before the current rig is let go, so a typo keeps the old connection.
+    const fileRig = params.rigFile ? loadRigConfig(params.rigFile) : null;
     this.#connecting = true;
     try {
       await this.disconnect();
-      if (params.sim) {
-        this.#sim = await startSimRig({ seed: params.seed });
+      if (fileRig) {
+        this.#rigFile = params.rigFile!;
+      } else {
+        this.#sim = await startSimRig({ ...this.#simOptions, seed: params.seed ?? this.#simOptions.seed });
         this.#rigFile = this.#sim.rigFile;
         this.#watchSimulator(this.#sim);
-      } else {
-        this.#rigFile = params.rigFile!;
       }
-      const rig = this.#sim?.config ?? loadRigConfig(this.#rigFile);
-      await this.#open(rig);
+      await this.#open(fileRig ?? this.#sim!.config);
     } catch (error) {
       await this.disconnect();
       throw error;
     } finally {
       this.#connecting = false;
     }
+  }
+
+  /**
+   * Closes the buses but keeps the rig (and the simulator) connected, for code that opens the
+   * ports itself (a rollout run); resume() opens them again. The simulator's camera sockets take
+   * several readers, so its live view keeps running. A real camera opens for one reader only, so
+   * its view pauses until resume().
+   */
+  async suspend(): Promise<RigConfig> {
+    const config = this.#config;
+    if (!config) throw new UserError('no rig connected: connect the simulated rig or a rig file on the Rig page');
+    if (this.#sim) {
+      const connection = this.#connection;
+      this.#connection = null;
+      this.#torque.clear();
+      await connection?.close();
+    } else {
+      await this.#closeBuses();
+    }
+    this.#suspended = true;
+    return config;
+  }
+
+  async resume(): Promise<void> {
+    if (!this.#suspended || !this.#config) return;
+    this.#suspended = false;
+    if (this.#cameras) {
+      await this.#openBuses(this.#config);
+      this.publish();
+      return;
+    }
+    await this.#open(this.#config);
   }
 
   /** Reopens the buses with a changed rig configuration (after calibration); the simulator keeps running. */
@@ -120,6 +166,8 @@ export class RigSession {
     this.#sim = null;
     if (sim) await sim.stop();
     this.#rigFile = null;
+    this.#config = null;
+    this.#suspended = false;
     this.publish();
   }
 
@@ -137,7 +185,7 @@ export class RigSession {
   }
 
   status(): RigStatus {
-    const rig = this.#connection?.rig ?? null;
+    const rig = this.#config;
     return {
       connected: rig !== null,
       source: this.#sim ? 'sim' : this.#rigFile ? 'file' : null,
@@ -163,11 +211,16 @@ export class RigSession {
     this.#events.emit('rig.status', this.status());
   }
 
-  async #open(rig: RigConfig): Promise<void> {
+  async #openBuses(rig: RigConfig): Promise<void> {
     const connection = await RigConnection.open(rig);
     this.#connection = connection;
+    this.#config = rig;
     await connection.prepare();
     for (const arm of ARM_NAMES) this.#torque.set(arm, false);
+  }
+
+  async #open(rig: RigConfig): Promise<void> {
+    await this.#openBuses(rig);
 
     this.#cameras = await openCameraFeed(rig);
     if (this.#cameras) {

@@ -46,7 +46,7 @@ export const METHOD_SCHEMAS: MethodSchemas = {
     status: none,
     start: z.strictObject({
       policyDir: z.string().min(1),
-      task,
+      task: z.string().trim().max(500).optional(),
       strategy: z.enum(['fixed', 'binary', 'linear', 'converge']),
       depth: z.int().min(1).max(256).optional(),
       delta: z.number().positive().max(1).optional(),
@@ -75,7 +75,7 @@ export const METHOD_SCHEMAS: MethodSchemas = {
     availability: none,
     start: z.strictObject({
       episodeIds: z.array(z.int().positive()).min(1, 'select at least one episode'),
-      format: z.enum(['lerobot', 'aloha']),
+      format: z.enum(['lerobot', 'aloha-hdf5']),
       outDir: z.string().min(1).optional(),
       name: z.string().min(1).optional(),
     }),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createLogger } from '../common/log.js';
+import type { SimRigOptions } from '../sim/sim-rig.js';
 import { errorMessage } from '../common/errors.js';
 import { packageRoot } from './package-root.js';
 import { StudioService } from './studio-service.js';
@@ -13,6 +14,7 @@ export interface StudioRuntimeOptions {
   rig: { sim: true } | { rigFile: string } | null;
   modelsDir?: string;
   exportDir?: string;
+  simOptions?: SimRigOptions;
 }
 
 /** Creates the service and connects the rig given at start; a failed connection is logged and the UI shows it. */
@@ -22,6 +24,7 @@ export async function createStudioService(options: StudioRuntimeOptions): Promis
     dbPath: options.dbPath,
     modelsDir: options.modelsDir ?? path.join(root, 'native-models'),
     exportDir: options.exportDir ?? path.resolve('exports'),
+    simOptions: options.simOptions,
   });
   if (options.rig) {
     try {

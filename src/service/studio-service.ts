@@ -1,5 +1,6 @@
 import { addLogSink } from '../common/log.js';
 import { createLogger } from '../common/log.js';
+import type { SimRigOptions } from '../sim/sim-rig.js';
 import { EpisodeStore } from '../store/episode-store.js';
 import type { StudioApi } from './api.js';
 import { CalibrationService } from './calibration-service.js';
@@ -23,6 +24,8 @@ export interface StudioServiceOptions {
   modelsDir: string;
   /** Folder that exports go to when the UI names none. */
   exportDir: string;
+  /** Options of the simulated rig when it is connected. */
+  simOptions?: SimRigOptions;
 }
 
 /**
@@ -46,7 +49,7 @@ export class StudioService implements StudioApi {
 
   constructor(options: StudioServiceOptions) {
     this.store = EpisodeStore.open(options.dbPath);
-    this.session = new RigSession(this.events);
+    this.session = new RigSession(this.events, options.simOptions);
     const monitor = new LoopMonitor(this.events, this.session);
 
     this.rig = new RigService(this.session);
@@ -54,9 +57,9 @@ export class StudioService implements StudioApi {
     this.teleop = new TeleopService(this.session, monitor);
     this.recording = new RecordingService(this.session, this.teleop, this.store, this.events);
     this.policies = new PoliciesService(options.modelsDir);
-    this.rollout = new RolloutService();
+    this.rollout = new RolloutService(this.session, monitor, this.policies, options.dbPath, this.events);
     this.episodes = new EpisodesService(this.store, this.events, () => this.#activeEpisodes());
-    this.export = new ExportService();
+    this.export = new ExportService(options.dbPath, options.exportDir, this.session, this.events);
 
     let forwarding = false;
     this.#removeLogSink = addLogSink((record) => {
@@ -74,6 +77,7 @@ export class StudioService implements StudioApi {
   /** Stops every activity, disconnects the rig and closes the database. */
   async close(): Promise<void> {
     await this.recording.stop().catch(() => undefined);
+    await this.rollout.stop();
     await this.session.disconnect();
     await this.policies.close();
     this.episodes.close();
@@ -82,6 +86,6 @@ export class StudioService implements StudioApi {
   }
 
   #activeEpisodes(): number[] {
-    return [this.recording.activeEpisodeId].filter((id): id is number => id !== null);
+    return [this.recording.activeEpisodeId, this.rollout.activeEpisodeId].filter((id): id is number => id !== null);
   }
 }

@@ -6,7 +6,22 @@ import { startBrowserMode } from '../../src/service/studio-runtime.js';
 
 export const SCREENSHOT_DIR = path.resolve('test-results', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Small, slow simulated cameras leave the two test cores to the servo buses and the control loop.
+const SIM_CAMERAS = { width: 160, height: 120, fps: 10 };
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Waits for `selector`; if the UI shows an error notice first, fails with the notice's text, so
+ * a failed service call explains the test failure.
+ */
+export async function waitForUi(page: Page, selector: string, timeout = 30_000): Promise<void> {
+  const shown = page.waitForSelector(selector, { timeout }).then(() => null);
+  const failed = page
+    .waitForSelector('.notice.error', { timeout })
+    .then(async (notice) => (await notice?.textContent()) ?? 'error notice');
+  const error = await Promise.race([shown, failed.catch(() => new Promise<never>(() => undefined))]);
+  if (error !== null) throw new Error(`the UI reported an error while waiting for ${selector}: ${error}`);
+}
 
 export interface StudioHarness {
   page: Page;
@@ -23,7 +38,7 @@ export interface StudioHarness {
  */
 export async function startStudioHarness(): Promise<StudioHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rdvla-e2e-'));
-  const studio = await startBrowserMode({ dbPath: path.join(dir, 'episodes.db'), rig: { sim: true }, host: '127.0.0.1', port: 0, exportDir: path.join(dir, 'exports') });
+  const studio = await startBrowserMode({ dbPath: path.join(dir, 'episodes.db'), rig: { sim: true }, host: '127.0.0.1', port: 0, exportDir: path.join(dir, 'exports'), simOptions: { cameras: SIM_CAMERAS } });
   let browser: Browser | null = null;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

@@ -156,7 +156,7 @@ export function AutonomousPage({ rig }: { rig: RigStatus }) {
         {busy && <ProgressBar label={busy} />}
         <dl className="counters">
           <dt>state</dt><dd data-testid="rollout-state">{status.state}{status.episodeId ? ` · episode ${status.episodeId}` : ''}</dd>
-          <dt>elapsed</dt><dd>{status.elapsedS.toFixed(1)} s · {status.inferences} plans</dd>
+          <dt>elapsed</dt><dd data-testid="rollout-elapsed">{status.elapsedS.toFixed(1)} s · {status.inferences} plans</dd>
           <dt>verdict</dt><dd data-testid="rollout-verdict">{status.verdict ? `${status.verdict.success ? 'success' : 'failure'}: ${status.verdict.detail}` : '-'}</dd>
           {status.error && (<><dt>stopped by</dt><dd className="bad">{status.error}</dd></>)}
         </dl>

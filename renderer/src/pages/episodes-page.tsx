@@ -123,7 +123,7 @@ function ExportPanel({ selected }: { selected: number[] }) {
 
   return (
     <div className="row export" data-testid="export-panel">
-      <select value={format} onChange={(event) => setFormat(event.target.value as ExportFormat)} disabled={!availability?.available}>
+      <select data-testid="export-format" value={format} onChange={(event) => setFormat(event.target.value as ExportFormat)} disabled={!availability?.available}>
         {(availability?.formats ?? []).map((name) => <option key={name}>{name}</option>)}
       </select>
       <button
