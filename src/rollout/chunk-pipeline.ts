@@ -14,9 +14,10 @@
  *   held position do not advance the plan, because the arm did not move on them.
  * - Horizon: after the skipped actions the chunk queues `horizon` actions, fewer where the
  *   chunk ends first. So the policy replans every `horizon` executed ticks whatever the
- *   latency. The arm does not wait as long as the latency estimate covers the real latency
- *   and latency + margin <= min(horizon, maxLeadTicks + 1) * period. Fewer than chunkSize
- *   actions ever remain at a launch, so a chunk always has an action left after the skip.
+ *   latency. With n = ceil((latency + margin) / period), the arm does not wait as long as the
+ *   latency estimate covers the real latency, n <= horizon, n <= maxLeadTicks + 1 and
+ *   2n <= chunkSize + 1: the chunk then still holds n actions after skipping n - 1. Fewer
+ *   than chunkSize actions ever remain at a launch, so a chunk always has an action left.
  * - Waiting: on a tick with an empty queue the followers keep their targets, and the tick is
  *   counted against the inference in flight. Ticks before the first chunk lands count as
  *   start-up, not as waits.
