@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { CameraHub } from '../camera/camera-hub.js';
 import { monotonicNs } from '../common/clock.js';
-import { UserError } from '../common/errors.js';
+import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import type { ExecutionProvider } from '../policy/execution-provider.js';
 import { PolicyClient } from '../policy/policy-client.js';
@@ -13,7 +13,7 @@ import { EpisodeRecorder } from '../store/episode-recorder.js';
 import { EpisodeStore } from '../store/episode-store.js';
 import { calibrationOf } from '../teleop/record-episodes.js';
 import { describePolicy } from './policy-description.js';
-import { Rollout, defaultMarginMs } from './rollout.js';
+import { Rollout, type RolloutEnd, defaultMarginMs } from './rollout.js';
 import { type RolloutSummary, RolloutTelemetry } from './rollout-telemetry.js';
 
 const log = createLogger('rollout');
@@ -82,68 +82,103 @@ export async function runRollout(options: RunRolloutOptions): Promise<RolloutSum
     }
 
     const warmupLatencyMs = await warmUp(policy, connection, cameras, info, { task, mode: options.mode, seed: options.seed });
-    const description = describePolicy(info, { mode: options.mode, seed: options.seed, controlHz: hz, marginMs, watchdogMs: options.watchdogMs });
-    let rollout: Rollout | null = null;
-    const recorder = await EpisodeRecorder.start(
-      options.dbPath,
-      { task, kind: 'rollout', fps: hz, rig, calibration: calibrationOf(rig), policy: description },
-      { onError: (error) => void rollout?.stop('recording-error', `recording failed: ${error.message}`) },
-    );
+    return await recordRollout(options, { connection, policy, info, cameras, task, hz, marginMs, warmupLatencyMs });
+  } finally {
+    await cameras?.stop();
+    await policy.close().catch((error: unknown) => log.warn(`closing the policy worker failed: ${errorMessage(error)}`));
+    await connection?.close();
+  }
+}
 
-    const telemetry = options.telemetry ?? new RolloutTelemetry();
-    rollout = new Rollout({
-      connection,
-      policy,
-      policyInfo: info,
-      task,
-      mode: options.mode,
-      seed: options.seed,
-      cameras,
-      recorder,
-      telemetry,
-      hz,
-      marginMs,
-      watchdogMs: options.watchdogMs,
-      warmupLatencyMs,
-    });
-    telemetry.emit({ type: 'started', task, controlHz: hz, policy: description });
+interface OpenedRig {
+  connection: RigConnection;
+  policy: PolicyClient;
+  info: PolicyInfo;
+  cameras: CameraHub | null;
+  task: string;
+  hz: number;
+  marginMs: number;
+  warmupLatencyMs: number;
+}
 
+/** Records the rollout episode on an opened rig; the episode is closed also when the run fails. */
+async function recordRollout(options: RunRolloutOptions, opened: OpenedRig): Promise<RolloutSummary> {
+  const { connection, policy, info, cameras, task, hz, marginMs, warmupLatencyMs } = opened;
+  const description = describePolicy(info, { mode: options.mode, seed: options.seed, controlHz: hz, marginMs, watchdogMs: options.watchdogMs });
+  let rollout: Rollout | null = null;
+  const recorder = await EpisodeRecorder.start(
+    options.dbPath,
+    { task, kind: 'rollout', fps: hz, rig: connection.rig, calibration: calibrationOf(connection.rig), policy: description },
+    { onError: (error) => void rollout?.stop('recording-error', `recording failed: ${error.message}`) },
+  );
+
+  const telemetry = options.telemetry ?? new RolloutTelemetry();
+  rollout = new Rollout({
+    connection,
+    policy,
+    policyInfo: info,
+    task,
+    mode: options.mode,
+    seed: options.seed,
+    cameras,
+    recorder,
+    telemetry,
+    hz,
+    marginMs,
+    watchdogMs: options.watchdogMs,
+    warmupLatencyMs,
+  });
+  telemetry.emit({ type: 'started', task, controlHz: hz, policy: description });
+
+  let end: RolloutEnd;
+  try {
     await rollout.start();
     options.onStarted?.(rollout);
     const stopReason = await waitForEnd(rollout, options.seconds, options.signal);
     if (stopReason !== 'ended') await rollout.stop(stopReason);
-    const end = await rollout.ended;
+    end = await rollout.ended;
+  } catch (error) {
+    await rollout.stop('loop-error', errorMessage(error));
+    await recorder.stop().catch((stopError: unknown) => log.error(`episode ${recorder.episodeId}: closing it failed: ${errorMessage(stopError)}`));
+    throw error;
+  }
 
-    const verdict = options.scene ? await options.scene.taskVerdict() : null;
-    let outcome: RolloutSummary['outcome'] = 'unlabelled';
-    if (verdict !== null) outcome = verdict.success ? 'success' : 'failure';
-    await recorder.stop({ outcome });
+  const verdict = await sceneVerdict(options.scene);
+  let outcome: RolloutSummary['outcome'] = 'unlabelled';
+  if (verdict !== null) outcome = verdict.success ? 'success' : 'failure';
+  await recorder.stop({ outcome });
 
-    const { totals, pipeline, driver } = rollout;
-    const summary: RolloutSummary = {
-      episodeId: recorder.episodeId,
-      task,
-      steps: totals.steps,
-      inferences: totals.inferences,
-      meanKStar: totals.meanKStar,
-      meanHorizon: totals.meanHorizon,
-      waitTicks: pipeline.waitTicks,
-      startupTicks: pipeline.startupTicks,
-      rejectedChunks: driver.rejectedChunks,
-      meanLatencyMs: totals.meanLatencyMs,
-      p99LatenessMs: totals.latenessPercentileMs(99),
-      outcome,
-      verdict: verdict?.detail ?? null,
-      stopReason: end.reason,
-      fault: end.fault,
-    };
-    telemetry.emit({ type: 'stopped', summary });
-    log.info(`episode ${summary.episodeId}: ${summary.steps} steps, ${summary.inferences} inferences, ${summary.waitTicks} ticks waiting, outcome ${outcome}`);
-    return summary;
-  } finally {
-    await cameras?.stop();
-    await policy.close().catch((error: unknown) => log.warn(`closing the policy worker failed: ${String(error)}`));
-    await connection?.close();
+  const { totals, pipeline, driver } = rollout;
+  const summary: RolloutSummary = {
+    episodeId: recorder.episodeId,
+    task,
+    steps: totals.steps,
+    inferences: totals.inferences,
+    meanKStar: totals.meanKStar,
+    meanHorizon: totals.meanHorizon,
+    waitTicks: pipeline.waitTicks,
+    startupTicks: pipeline.startupTicks,
+    rejectedChunks: driver.rejectedChunks,
+    meanLatencyMs: totals.meanLatencyMs,
+    p99LatenessMs: totals.latenessPercentileMs(99),
+    outcome,
+    verdict: verdict?.detail ?? null,
+    stopReason: end.reason,
+    fault: end.fault,
+  };
+  telemetry.emit({ type: 'stopped', summary });
+  log.info(`episode ${summary.episodeId}: ${summary.steps} steps, ${summary.inferences} inferences, ${summary.waitTicks} ticks waiting, outcome ${outcome}`);
+  return summary;
+}
+
+/** The scene's verdict, or null without a scene or when the simulator cannot give one (the outcome stays unlabelled). */
+async function sceneVerdict(scene: SimScene | null | undefined): Promise<{ success: boolean; detail: string } | null> {
+  if (!scene) return null;
+  try {
+    return await scene.taskVerdict();
+  } catch (error) {
+    log.warn(`the simulated scene gave no verdict (${errorMessage(error)}): the episode stays unlabelled`);
+    return null;
   }
 }
 
