@@ -24,8 +24,10 @@ describe('RD-VLA Studio in the browser on the simulated rig', () => {
     await studio?.close();
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     expect(studio.consoleErrors).toEqual([]);
+    // A notice left from one test must not fail the next one's waits.
+    for (const dismiss of await studio.page.locator('.notice button').all()) await dismiss.click();
   });
 
   it('shows the rig, its motors and calibration', async () => {
