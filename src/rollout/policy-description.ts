@@ -15,7 +15,7 @@ export interface PolicyDescription {
   controlHz: number;
   /** Time added to the latency estimate before launching an inference, in ms. */
   marginMs: number;
-  /** Fixed watchdog deadline in ms, null for 3x the measured latency. */
+  /** Fixed watchdog deadline in ms, null for 3x the measured latency (at least 500 ms). */
   watchdogMs: number | null;
 }
 

@@ -3,7 +3,7 @@ import { UserError } from '../common/errors.js';
 import { vectorNames } from '../rig/joint-layout.js';
 import type { TickInput } from '../teleop/control-loop.js';
 import { ChunkPipeline } from './chunk-pipeline.js';
-import { type AppliedInference, type DriverFault, MAX_CONSECUTIVE_REJECTIONS, PolicyDriver } from './policy-driver.js';
+import { type AppliedInference, type DriverFault, MAX_CONSECUTIVE_REJECTIONS, MIN_WATCHDOG_MS, PolicyDriver } from './policy-driver.js';
 import { ManualPolicy, fakeResult, fakeRig } from './test-support/fake-rig.js';
 
 const PERIOD_NS = 20_000_000n;
@@ -13,13 +13,13 @@ const names = vectorNames(rig);
 /** Lets pending promise callbacks run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function setup(options: { watchdogMs?: number } = {}) {
+function setup(options: { watchdogMs?: number; initialLatencyMs?: number } = {}) {
   const policy = new ManualPolicy();
   const events = { inferences: [] as AppliedInference[], rejected: [] as string[], faults: [] as { kind: DriverFault; message: string }[] };
   const driver = new PolicyDriver({
     rig,
     policy,
-    pipeline: new ChunkPipeline({ periodMs: 20, marginMs: 10, maxLeadTicks: 4, initialLatencyMs: 30 }),
+    pipeline: new ChunkPipeline({ periodMs: 20, marginMs: 10, maxLeadTicks: 4, initialLatencyMs: options.initialLatencyMs ?? 30 }),
     task: 'stack the cups',
     modelCameras: ['cam_high'],
     cameras: null,
@@ -162,7 +162,12 @@ describe('PolicyDriver', () => {
 
   it('derives the deadline from the latency', () => {
     const { driver } = setup();
-    expect(driver.deadlineMs).toBe(90);
+    expect(driver.deadlineMs).toBe(MIN_WATCHDOG_MS);
+  });
+
+  it('scales the deadline with slow inference', () => {
+    const { driver } = setup({ initialLatencyMs: 400 });
+    expect(driver.deadlineMs).toBe(1200);
   });
 
   it('ignores a chunk that lands after halt', async () => {

@@ -13,6 +13,12 @@ import type { AppliedChunk, ChunkPipeline } from './chunk-pipeline.js';
 
 const log = createLogger('rollout');
 
+/**
+ * Shortest default watchdog deadline, in ms. 3x a 20 ms latency would stop a rollout on one
+ * scheduling hiccup of a loaded machine, while the arm holds safely during a wait anyway.
+ */
+export const MIN_WATCHDOG_MS = 500;
+
 /** Invalid chunks in a row after which the rollout stops. */
 export const MAX_CONSECUTIVE_REJECTIONS = 3;
 
@@ -57,7 +63,7 @@ export interface PolicyDriverOptions {
   mode?: DepthMode;
   /** Seed of the first inference's scratchpad; inference n uses seed + n. Random when absent. */
   seed?: number;
-  /** Fixed watchdog deadline in ms; 3x the pipeline's latency estimate when absent. */
+  /** Fixed watchdog deadline in ms; 3x the pipeline's latency estimate (at least MIN_WATCHDOG_MS) when absent. */
   watchdogMs?: number;
   hooks: DriverHooks;
   /** Monotonic clock in ns, replaceable in tests. */
@@ -106,7 +112,7 @@ export class PolicyDriver {
 
   /** Deadline for the inference in flight, in milliseconds. */
   get deadlineMs(): number {
-    return this.#options.watchdogMs ?? 3 * this.#options.pipeline.latencyEstimateMs;
+    return this.#options.watchdogMs ?? Math.max(MIN_WATCHDOG_MS, 3 * this.#options.pipeline.latencyEstimateMs);
   }
 
   #tick(input: TickInput): Float32Array | null {
@@ -136,7 +142,7 @@ export class PolicyDriver {
     const elapsedMs = Number(input.tNs - flight.launchNs) / 1e6;
     if (elapsedMs <= this.deadlineMs) return false;
 
-    const source = this.#options.watchdogMs === undefined ? '3x the measured latency' : 'the watchdog setting';
+    const source = this.#options.watchdogMs === undefined ? `3x the measured latency, at least ${MIN_WATCHDOG_MS} ms` : 'the watchdog setting';
     this.#fail(
       'watchdog',
       `policy did not answer inference ${flight.index} within ${this.deadlineMs.toFixed(0)} ms (${source}; launched at step ${flight.launchTick}, ${elapsedMs.toFixed(0)} ms ago): ` +

@@ -44,7 +44,7 @@ export interface RolloutOptions {
   hz?: number;
   /** Time added to the latency estimate before an inference launches, in ms (default half a period). */
   marginMs?: number;
-  /** Fixed watchdog deadline in ms; 3x the measured latency when absent. */
+  /** Fixed watchdog deadline in ms; 3x the measured latency (at least 500 ms) when absent. */
   watchdogMs?: number;
   /** Round trip of a warm-up inference, the first latency estimate, in ms. */
   warmupLatencyMs: number;

@@ -89,7 +89,7 @@ export function registerRolloutCommand(program: Command): void {
     .option('--delta <value>', 'convergence threshold of --adaptive: mean squared change of the normalised chunk (default: manifest)', positiveNumber)
     .option('--seed <uint32>', 'seed of the scene reset and of the first scratchpad (inference n uses seed + n)', seedNumber)
     .addOption(new Option('--provider <name>', 'execution provider (default: CUDA, then WebGPU, then CPU)').choices([...PROVIDERS]))
-    .option('--watchdog <seconds>', 'stop with the arms holding when an inference takes longer (default: 3x the measured latency)', positiveNumber)
+    .option('--watchdog <seconds>', 'stop with the arms holding when an inference takes longer than this (default: 3x the measured latency, at least 0.5 s)', positiveNumber)
     .option('--json', 'print one JSON line per inference ({"kStar", "horizon", "latencyMs", ...}) and a final {"summary": {...}} line')
     .action(async (flags: RolloutFlags) => {
       const mode = depthModeFromFlags(flags);
