@@ -40,12 +40,13 @@ export interface RolloutSummary {
 /**
  * Live events of a rollout, one object per event with a `type` tag. Times are seconds since the
  * rollout's first tick (monotonic clock), so the events survive JSON and structured cloning.
+ * The `tick` of 'rejected', 'estop' and 'watchdog' events is the control loop's tick index.
  */
 export type RolloutEvent =
   | { type: 'started'; task: string; controlHz: number; policy: unknown }
-  /** One control tick: follower state and the targets sent, both in vector order and joint units. */
+  /** One recorded step (`tick` is its step index): follower state and the targets sent, in vector order and joint units. */
   | { type: 'tick'; tick: number; timeS: number; state: number[]; action: number[]; holding: boolean; latenessMs: number; periodMs: number; waitTicks: number }
-  /** One inference, reported on the tick its chunk took over the queue. */
+  /** One inference, reported on the tick its chunk took over the queue; the *AtStep fields are step indices. */
   | {
       type: 'inference';
       index: number;

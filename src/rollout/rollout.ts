@@ -22,6 +22,9 @@ export function defaultMarginMs(hz: number): number {
 /** How long a stop waits for the tick in progress and the stop behaviour before giving up, in ms. */
 const LOOP_STOP_TIMEOUT_MS = 3000;
 
+/** Ticks the tick-to-step map keeps: 82 s at 50 Hz, longer than any inference between launch and landing short of a very large --watchdog. */
+const STEP_MAP_TICKS = 4096;
+
 /** How often the 'cameras' telemetry event is sent, in milliseconds. */
 const CAMERA_STATS_INTERVAL_MS = 1000;
 
@@ -75,6 +78,8 @@ export class Rollout {
   #end: RolloutEnd | null = null;
   #startNs: bigint | null = null;
   #lastTick = -1;
+  /** Step index each recent tick's step gets; ticks and steps differ once the loop skips a tick. */
+  readonly #stepOfTick = new Map<number, number>();
   #held = false;
   #frames: EpisodeFrames | null = null;
   #cameraTimer: NodeJS.Timeout | null = null;
@@ -117,6 +122,7 @@ export class Rollout {
       hz,
       source: (input) => {
         this.#lastTick = input.index;
+        this.#rememberStep(input.index);
         this.#startNs ??= input.tNs;
         const action = this.driver.source(input);
         this.#held = action === null;
@@ -219,7 +225,7 @@ export class Rollout {
     this.totals.addInference(result.kStar, result.horizon, applied.latencyMs);
     this.#options.recorder?.addInference({
       tNs: launchNs,
-      stepIndex: applied.appliedTick,
+      stepIndex: this.#stepIndex(applied.appliedTick),
       kStar: result.kStar,
       horizon: result.horizon,
       trace: result.trace,
@@ -234,11 +240,24 @@ export class Rollout {
       trace: result.trace,
       timingsMs: result.timingsMs,
       latencyMs: applied.latencyMs,
-      launchedAtStep: applied.launchTick,
-      appliedAtStep: applied.appliedTick,
+      launchedAtStep: this.#stepIndex(applied.launchTick),
+      appliedAtStep: this.#stepIndex(applied.appliedTick),
       skipped: applied.skipped,
       waitedTicks: applied.waitedTicks,
     });
+  }
+
+  /** Notes that this tick's step, if the loop records one, gets the next step index. */
+  #rememberStep(tick: number): void {
+    this.#stepOfTick.set(tick, this.totals.steps);
+    this.#stepOfTick.delete(tick - STEP_MAP_TICKS);
+  }
+
+  /** Step index of a tick; a tick older than the map counts back from the newest one. */
+  #stepIndex(tick: number): number {
+    const known = this.#stepOfTick.get(tick);
+    if (known !== undefined) return known;
+    return Math.max(0, tick - (this.#lastTick - (this.#stepOfTick.get(this.#lastTick) ?? this.#lastTick)));
   }
 
   #timeS(tNs?: bigint): number {
