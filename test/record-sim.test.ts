@@ -16,7 +16,7 @@ describe('record on the simulated rig', () => {
 
   beforeAll(async () => {
     const result = await runCli(['record', '--sim', '--db', db, '--task', 'move the arms', '--seconds', String(SECONDS), '--json'], { timeoutMs: 90_000 });
-    expect(result.stderr).not.toMatch(/rdvla: /);
+    expect(messageLines(result.stderr)).toEqual([]);
     expect(result.code).toBe(0);
     stdout = result.stdout;
   }, 120_000);
@@ -39,9 +39,11 @@ describe('record on the simulated rig', () => {
     for (let index = 1; index < steps.length; index += 1) {
       expect(steps[index]!.tNs > steps[index - 1]!.tNs).toBe(true);
     }
-    const spanS = Number(steps.at(-1)!.tNs - steps[0]!.tNs) / 1e9;
-    expect(spanS).toBeGreaterThan(SECONDS - 0.2);
-    expect(spanS).toBeLessThan(SECONDS + 0.2);
+    // A busy machine can skip a tick now and then, so check the typical period, not the span.
+    const periodsMs = steps.slice(1).map((step, index) => Number(step.tNs - steps[index]!.tNs) / 1e6).sort((a, b) => a - b);
+    const medianPeriodMs = periodsMs[Math.floor(periodsMs.length / 2)]!;
+    expect(medianPeriodMs).toBeGreaterThan(1000 / FPS - 0.5);
+    expect(medianPeriodMs).toBeLessThan(1000 / FPS + 0.5);
   });
 
   it('followers track the leaders', () => {
@@ -54,20 +56,21 @@ describe('record on the simulated rig', () => {
     const lag = 5;
     let trackingError = 0;
     let count = 0;
-    let minTarget = Infinity;
-    let maxTarget = -Infinity;
+    const minTarget = new Array<number>(14).fill(Infinity);
+    const maxTarget = new Array<number>(14).fill(-Infinity);
     for (let index = FPS; index + lag < steps.length; index += 1) {
       const action = steps[index]!.action;
       const later = steps[index + lag]!.observationState;
       for (let joint = 0; joint < action.length; joint += 1) {
         trackingError += Math.abs(action[joint]! - later[joint]!);
         count += 1;
+        minTarget[joint] = Math.min(minTarget[joint]!, action[joint]!);
+        maxTarget[joint] = Math.max(maxTarget[joint]!, action[joint]!);
       }
-      minTarget = Math.min(minTarget, action[0]!);
-      maxTarget = Math.max(maxTarget, action[0]!);
     }
+    const largestTravel = Math.max(...maxTarget.map((max, joint) => max - minTarget[joint]!));
     expect(trackingError / count).toBeLessThan(0.05);
-    expect(maxTarget - minTarget).toBeGreaterThan(0.2);
+    expect(largestTravel).toBeGreaterThan(0.2);
   });
 });
 

@@ -56,7 +56,7 @@ export const RIG_FILE_NAME = 'rig.json';
  * several milliseconds. A missed reply only costs time when it happens, so a generous value
  * keeps teleop running without slowing the normal path.
  */
-const SIM_PORT_LATENCY_MS = 10;
+const SIM_PORT_LATENCY_MS = 20;
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3_000;
 

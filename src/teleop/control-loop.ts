@@ -7,6 +7,7 @@ import type { ArmState, RigConnection } from '../rig/rig-connection.js';
 import type { RigConfig, Side } from '../rig/rig-config.js';
 import type { StepSample } from '../store/episode-types.js';
 import { FixedRateClock } from './fixed-rate-clock.js';
+import { NoStatusPacketError } from '../bus/bus-errors.js';
 
 const log = createLogger('control-loop');
 const SIDES: readonly Side[] = ['left', 'right'];
@@ -40,13 +41,23 @@ export interface ControlLoopOptions {
   source: ActionSource;
   /** Control rate in Hz; the rig file's fps by default. */
   hz?: number;
+  /**
+   * Ticks in a row that may fail with a missing status packet before the loop stops. A skipped
+   * tick records no step and the followers keep their last target.
+   */
+  missedTickLimit?: number;
 }
+
+/** A USB adapter or a busy host can lose one transaction; a motor that stays silent stops the loop. */
+const DEFAULT_MISSED_TICK_LIMIT = 3;
 
 /** Follower behaviour when the loop stops: torque on at their present position, or limp (torque off). */
 export type StopBehaviour = RigConfig['onStop'];
 
 export interface LoopStats {
   ticks: number;
+  /** Ticks skipped because a motor did not respond, see `missedTickLimit`. */
+  missedTicks: number;
   overruns: number;
   maxLatenessMs: number;
 }
@@ -61,7 +72,7 @@ export interface LoopStats {
  */
 export class ControlLoop extends EventEmitter {
   readonly connection: RigConnection;
-  readonly stats: LoopStats = { ticks: 0, overruns: 0, maxLatenessMs: 0 };
+  readonly stats: LoopStats = { ticks: 0, missedTicks: 0, overruns: 0, maxLatenessMs: 0 };
   readonly #options: ControlLoopOptions;
   #running: Promise<void> | null = null;
   #stopRequested = false;
@@ -110,6 +121,8 @@ export class ControlLoop extends EventEmitter {
     const clock = new FixedRateClock(this.#options.hz ?? rig.fps);
     let previousAction = initialAction;
     let failure: Error | null = null;
+    const missedTickLimit = this.#options.missedTickLimit ?? DEFAULT_MISSED_TICK_LIMIT;
+    let consecutiveMisses = 0;
 
     while (!this.#stopRequested) {
       const timing = await clock.next();
@@ -137,8 +150,16 @@ export class ControlLoop extends EventEmitter {
         this.stats.overruns = clock.overruns;
         this.stats.maxLatenessMs = Math.max(this.stats.maxLatenessMs, timing.latenessMs);
         this.emit('step', step);
+        consecutiveMisses = 0;
       } catch (error) {
-        failure = error instanceof Error ? error : new Error(errorMessage(error));
+        const tickError = error instanceof Error ? error : new Error(errorMessage(error));
+        if (tickError instanceof NoStatusPacketError && consecutiveMisses < missedTickLimit) {
+          consecutiveMisses += 1;
+          this.stats.missedTicks += 1;
+          log.warn(`tick ${timing.index} skipped (${consecutiveMisses} of ${missedTickLimit} in a row allowed): ${tickError.message}`);
+          continue;
+        }
+        failure = tickError;
         log.error(`tick ${timing.index} failed: ${failure.message}`);
         break;
       }
