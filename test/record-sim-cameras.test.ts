@@ -68,6 +68,7 @@ describe('record --sim with cameras and the table task', () => {
 
   it('shows the stored frames per camera', async () => {
     const output = await runCli(['episodes', 'show', String(printed.id), '--db', db, '--json']);
+    expect(output.code, output.stderr).toBe(0);
     const detail = JSON.parse(output.stdout) as { frames: Record<string, { count: number; dropped: number; late: number; fps: number }> };
     expect(Object.keys(detail.frames).sort()).toEqual([...SIM_CAMERA_NAMES].sort());
     for (const camera of SIM_CAMERA_NAMES) expect(detail.frames[camera]!.count).toBe(printed.cameras[camera]!.frames);

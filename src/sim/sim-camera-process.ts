@@ -113,10 +113,24 @@ function onPoses(cameras: CameraState[], joints: Record<Side, number[]>): void {
   }
 }
 
+/**
+ * Renders and encodes one frame of every camera before the rig reports ready, so the compile
+ * and library start-up costs are paid before the control loop starts rather than during it.
+ */
+async function warmUp(cameras: CameraState[]): Promise<void> {
+  const poses = { left: armPose('left', []), right: armPose('right', []) };
+  for (const camera of cameras) {
+    render(camera, poses);
+    const { width, height } = camera.stream;
+    await sharp(camera.image.data, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  }
+}
+
 async function start(request: SimCameraStart): Promise<void> {
   scene = request.scene;
   quality = request.quality;
   const cameras = await Promise.all(request.cameras.map(listen));
+  await warmUp(cameras);
   process.on('message', (message: SimCameraRequest) => {
     if (message.type === 'poses') {
       onPoses(cameras, message.joints);
