@@ -1,16 +1,33 @@
 import { SerialPort } from 'serialport';
 import { UserError, errorMessage } from '../common/errors.js';
+import { createLogger } from '../common/log.js';
 import type { ByteTransport } from './transport.js';
+
+const log = createLogger('serial-port');
 
 /** A serial port (USB-serial adapter or virtual port) opened through the `serialport` package. */
 export class SerialPortTransport implements ByteTransport {
   readonly #port: SerialPort;
+
+  #closedUnexpectedly: string | null = null;
 
   constructor(
     readonly path: string,
     readonly baudRate: number,
   ) {
     this.#port = new SerialPort({ path, baudRate, autoOpen: false });
+    // Without an 'error' listener an unplugged adapter (EIO) would crash the process. The
+    // failure reaches the caller through the next write instead.
+    this.#port.on('error', (error: Error) => {
+      log.error(`serial port ${path}: ${error.message}`);
+      this.#closedUnexpectedly ??= error.message;
+    });
+    this.#port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+      if (error?.disconnected) {
+        log.error(`serial port ${path} disconnected`);
+        this.#closedUnexpectedly ??= 'the device was disconnected';
+      }
+    });
   }
 
   open(): Promise<void> {
@@ -20,6 +37,9 @@ export class SerialPortTransport implements ByteTransport {
   }
 
   write(bytes: Uint8Array): Promise<void> {
+    if (this.#closedUnexpectedly !== null) {
+      return Promise.reject(new UserError(`serial port ${this.path} failed (${this.#closedUnexpectedly}): check the USB cable and adapter, then reconnect`));
+    }
     return new Promise((resolve, reject) => {
       this.#port.write(Buffer.from(bytes), (error) => {
         if (error) reject(new UserError(`write to serial port ${this.path} failed: ${error.message}`));

@@ -28,8 +28,8 @@ let exitHandlersInstalled = false;
 
 /**
  * Starts `socat` with a raw pty pair linked at `appPath` and `simPath` and waits until both
- * links exist. socat is stopped when `close()` is called, and also when this process exits
- * or receives SIGINT or SIGTERM.
+ * links exist. socat is stopped when `close()` is called, when this process exits, and on
+ * SIGINT or SIGTERM unless the app has its own handler for the signal.
  */
 export async function createVirtualPortPair(appPath: string, simPath: string, options: { timeoutMs?: number } = {}): Promise<VirtualPortPair> {
   installExitHandlers();
@@ -37,6 +37,9 @@ export async function createVirtualPortPair(appPath: string, simPath: string, op
 
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${simPath}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group, so a Ctrl-C in the terminal reaches only the app, which then
+    // stops the rig in order instead of losing the ports under a running control loop.
+    detached: true,
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -122,12 +125,13 @@ function installExitHandlers(): void {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = (): void => {
+      // When the app handles the signal itself (to stop a recording cleanly), it stops the rig,
+      // and socat with it, once the arms are safe. Otherwise Node's default action (exit) must
+      // still happen, after socat is stopped.
+      if (process.listenerCount(signal) > 1) return;
       stopAllVirtualPorts();
-      // Without other listeners, Node's default action (exit) must still happen.
-      if (process.listenerCount(signal) === 1) {
-        process.off(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }
