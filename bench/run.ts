@@ -5,8 +5,8 @@
 type Suite = { run: (args: string[]) => Promise<void> };
 
 const SUITES: Record<string, () => Promise<Suite>> = {
-  export: () => import('./export.js'),
   depth: () => import('./depth.js'),
+  export: () => import('./export.js'),
   policy: () => import('./policy.js'),
   rollout: () => import('./rollout.js'),
   teleop: () => import('./teleop.js'),
