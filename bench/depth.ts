@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -242,7 +242,9 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   console.log(`\nsimulated table task, ${options.rollouts} rollouts of ${options.rolloutSeconds} s per setting (seeds ${options.seedBase}..${options.seedBase + options.rollouts - 1}), model ${model}`);
-  if (trainSeconds !== null) console.log(`trained in ${(trainSeconds / 60).toFixed(1)} min on ${options.episodes} demonstrations, ${options.steps} steps`);
+  const training = (JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { source?: { training?: { episodes: number; steps: number } } }).source?.training;
+  if (training !== undefined) console.log(`model trained on ${training.episodes} successful demonstrations for ${training.steps} steps`);
+  if (trainSeconds !== null) console.log(`training took ${(trainSeconds / 60).toFixed(1)} min`);
   console.log('| setting | success | mean iterations (k*) | mean horizon | inferences per rollout | iterations per second | published LIBERO avg |');
   console.log('|---|---|---|---|---|---|---|');
   for (const result of results) console.log(formatRow(result));
