@@ -59,7 +59,7 @@ export class StudioService implements StudioApi {
     this.policies = new PoliciesService(options.modelsDir);
     this.rollout = new RolloutService(this.session, monitor, this.policies, options.dbPath, this.events);
     this.episodes = new EpisodesService(this.store, this.events, () => this.#activeEpisodes());
-    this.export = new ExportService(options.dbPath, options.exportDir, this.session, this.events);
+    this.export = new ExportService(options.dbPath, options.exportDir, this.events);
 
     let forwarding = false;
     this.#removeLogSink = addLogSink((record) => {
@@ -74,10 +74,11 @@ export class StudioService implements StudioApi {
     log.info(`episodes in ${options.dbPath}, models in ${this.policies.modelsDir}`);
   }
 
-  /** Stops every activity, disconnects the rig and closes the database. */
+  /** Stops every activity and a running export, disconnects the rig and closes the database. */
   async close(): Promise<void> {
     await this.recording.stop().catch(() => undefined);
     await this.rollout.stop();
+    await this.export.close();
     await this.session.disconnect();
     await this.policies.close();
     this.episodes.close();
