@@ -229,6 +229,8 @@ export interface RolloutStatus {
   verdict: { success: boolean; detail: string } | null;
   /** Why the last rollout ended early, if it did. */
   error: string | null;
+  /** Whether starting the current or last rollout stopped teleop, which does not restart on its own. */
+  stoppedTeleop: boolean;
 }
 
 /** One policy call of a running rollout. */

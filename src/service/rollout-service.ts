@@ -9,17 +9,22 @@ import { runRollout } from '../rollout/run-rollout.js';
 import type { RolloutApi, RolloutStartParams, RolloutStatus } from './api.js';
 import { JOINTS_EVENT_HZ, type LoopMonitor } from './loop-monitor.js';
 import type { PoliciesService } from './policies-service.js';
+import type { RecordingService } from './recording-service.js';
 import type { RigSession } from './rig-session.js';
 import type { ServiceEvents } from './service-events.js';
+import type { TeleopService } from './teleop-service.js';
 
 const log = createLogger('rollout-service');
 const DEFAULT_SECONDS = 20;
-const IDLE: RolloutStatus = { state: 'idle', episodeId: null, task: '', policy: null, strategy: null, elapsedS: 0, inferences: 0, verdict: null, error: null };
+/** How often a running rollout's status is sent to the UI between plans, so elapsed time advances. */
+const STATUS_INTERVAL_MS = 500;
+const IDLE: RolloutStatus = { state: 'idle', episodeId: null, task: '', policy: null, strategy: null, elapsedS: 0, inferences: 0, verdict: null, error: null, stoppedTeleop: false };
 
 /**
  * Autonomous rollouts on the connected rig. A rollout run opens the rig's ports itself, so the
  * session hands its buses and cameras over for the run (the simulator keeps running) and opens
- * them again afterwards. Telemetry becomes the 'inference', 'joints', 'loop' and 'rollout' streams.
+ * them again afterwards. Starting a rollout stops teleop when it runs without a recording.
+ * Telemetry becomes the 'inference', 'joints', 'loop' and 'rollout' streams.
  */
 export class RolloutService implements RolloutApi {
   readonly #session: RigSession;
@@ -27,18 +32,23 @@ export class RolloutService implements RolloutApi {
   readonly #policies: PoliciesService;
   readonly #dbPath: string;
   readonly #events: ServiceEvents;
+  readonly #teleop: TeleopService;
+  readonly #recording: RecordingService;
   #status: RolloutStatus = IDLE;
   #abort: AbortController | null = null;
   #rollout: Rollout | null = null;
   #finished: Promise<void> | null = null;
+  #statusTimer: NodeJS.Timeout | null = null;
   #startNs = 0n;
 
-  constructor(session: RigSession, monitor: LoopMonitor, policies: PoliciesService, dbPath: string, events: ServiceEvents) {
+  constructor(session: RigSession, monitor: LoopMonitor, policies: PoliciesService, dbPath: string, events: ServiceEvents, teleop: TeleopService, recording: RecordingService) {
     this.#session = session;
     this.#monitor = monitor;
     this.#policies = policies;
     this.#dbPath = dbPath;
     this.#events = events;
+    this.#teleop = teleop;
+    this.#recording = recording;
   }
 
   /** The episode the running rollout records into, if any. */
@@ -59,11 +69,12 @@ export class RolloutService implements RolloutApi {
     const task = params.task?.trim() || undefined;
     if (!task && !sim) throw new UserError('enter the task instruction for the policy (only the simulated rig supplies its own)');
 
+    const stoppedTeleop = await this.#stopTeleop();
     const release = this.#session.claim('rollout', () => this.#halt('signal'));
     const rig = await this.#session.suspend();
     this.#abort = new AbortController();
     this.#startNs = monotonicNs();
-    this.#setStatus({ ...IDLE, state: 'starting', task: task ?? '', policy: manifest.name, strategy: params.strategy });
+    this.#setStatus({ ...IDLE, state: 'starting', task: task ?? '', policy: manifest.name, strategy: params.strategy, stoppedTeleop });
 
     const telemetry = new RolloutTelemetry();
     telemetry.subscribe((event) => this.#onEvent(event), { tickHz: JOINTS_EVENT_HZ });
@@ -82,6 +93,8 @@ export class RolloutService implements RolloutApi {
         this.#rollout = rollout;
         this.#monitor.attach(rollout.loop, 'rollout', monotonicNs());
         this.#setStatus({ ...this.#status, state: 'running' });
+        this.#statusTimer = setInterval(() => this.#events.emit('rollout', this.#snapshot()), STATUS_INTERVAL_MS);
+        this.#statusTimer.unref();
       },
     })
       .then((summary) => {
@@ -99,6 +112,8 @@ export class RolloutService implements RolloutApi {
         this.#setStatus({ ...this.#status, error: errorMessage(error) });
       })
       .finally(async () => {
+        if (this.#statusTimer) clearInterval(this.#statusTimer);
+        this.#statusTimer = null;
         this.#rollout = null;
         this.#abort = null;
         this.#monitor.detach();
@@ -131,6 +146,23 @@ export class RolloutService implements RolloutApi {
     return this.#snapshot();
   }
 
+  /**
+   * Stops teleop so the policy can drive the followers; returns whether it was running. A
+   * recording is never cut short: the user stops it on the Record page first.
+   */
+  async #stopTeleop(): Promise<boolean> {
+    const recording = await this.#recording.status();
+    if (recording.state === 'recording') {
+      throw new UserError(`episode ${recording.episodeId} is being recorded: stop the recording on the Record page before starting a rollout`);
+    }
+    if (recording.state === 'stopping') throw new UserError('a recording is starting or stopping on the Record page: wait for it to finish, then start the rollout');
+    if (!this.#teleop.running) return false;
+
+    await this.#teleop.stop();
+    log.info('teleop stopped to start the rollout');
+    return true;
+  }
+
   async #halt(reason: 'signal'): Promise<void> {
     if (this.#status.state === 'idle') return;
     this.#setStatus({ ...this.#status, state: 'stopping' });
@@ -141,7 +173,7 @@ export class RolloutService implements RolloutApi {
 
   #onEvent(event: RolloutEvent): void {
     if (event.type === 'inference') {
-      this.#status = { ...this.#status, inferences: this.#status.inferences + 1 };
+      this.#setStatus({ ...this.#status, inferences: this.#status.inferences + 1 });
       this.#events.emit('inference', { tS: this.#elapsedS(), kStar: event.kStar, horizon: event.horizon, trace: event.trace, latencyMs: event.latencyMs });
     } else if (event.type === 'started') {
       this.#setStatus({ ...this.#status, task: event.task });

@@ -57,7 +57,7 @@ export class StudioService implements StudioApi {
     this.teleop = new TeleopService(this.session, monitor);
     this.recording = new RecordingService(this.session, this.teleop, this.store, this.events);
     this.policies = new PoliciesService(options.modelsDir);
-    this.rollout = new RolloutService(this.session, monitor, this.policies, options.dbPath, this.events);
+    this.rollout = new RolloutService(this.session, monitor, this.policies, options.dbPath, this.events, this.teleop, this.recording);
     this.episodes = new EpisodesService(this.store, this.events, () => this.#activeEpisodes());
     this.export = new ExportService(options.dbPath, options.exportDir, this.events);
 

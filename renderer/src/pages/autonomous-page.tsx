@@ -3,11 +3,11 @@ import type { InferenceEvent, LoadedPolicy, PolicyEntry, RigStatus, RolloutStart
 import { CameraView } from '../components/camera-view.js';
 import { LinePlot } from '../components/line-plot.js';
 import { ProgressBar } from '../components/progress-bar.js';
-import { useAction } from '../hooks/notices.js';
+import { useAction, useNotices } from '../hooks/notices.js';
 import { useStudio, useTopicListener } from '../hooks/studio-context.js';
 import { isTyping } from './keyboard.js';
 
-const IDLE_ROLLOUT: RolloutStatus = { state: 'idle', episodeId: null, task: '', policy: null, strategy: null, elapsedS: 0, inferences: 0, verdict: null, error: null };
+const IDLE_ROLLOUT: RolloutStatus = { state: 'idle', episodeId: null, task: '', policy: null, strategy: null, elapsedS: 0, inferences: 0, verdict: null, error: null, stoppedTeleop: false };
 const STRATEGIES: RolloutStrategy[] = ['fixed', 'binary', 'linear', 'converge'];
 const MAX_POINTS = 600;
 
@@ -24,6 +24,7 @@ interface Settings {
 export function AutonomousPage({ rig }: { rig: RigStatus }) {
   const client = useStudio();
   const { busy, run } = useAction();
+  const { notify } = useNotices();
   const [policies, setPolicies] = useState<PolicyEntry[]>([]);
   const [selected, setSelected] = useState('');
   const [policy, setPolicy] = useState<LoadedPolicy | null>(null);
@@ -80,7 +81,9 @@ export function AutonomousPage({ rig }: { rig: RigStatus }) {
       if (settings.strategy === 'linear') params.tau = number(settings.tau);
       params.horizon = number(settings.horizon);
       params.maxSeconds = number(settings.seconds);
-      return client.rollout.start(Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined)) as RolloutStartParams);
+      const started = await client.rollout.start(Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined)) as RolloutStartParams);
+      if (started.stoppedTeleop) notify('info', 'Teleop was stopped so that the policy drives the followers: start it again on the Record page after the rollout.');
+      return started;
     });
 
   const latest = history[history.length - 1] ?? null;

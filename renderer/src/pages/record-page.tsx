@@ -3,7 +3,7 @@ import type { LoopStatus, RecordingStatus, RigStatus } from '../../../src/servic
 import { CameraView } from '../components/camera-view.js';
 import { LiveJointPlot } from '../components/live-joint-plot.js';
 import { useAction } from '../hooks/notices.js';
-import { useStudio, useTopic } from '../hooks/studio-context.js';
+import { useStudio } from '../hooks/studio-context.js';
 import { isTyping } from './keyboard.js';
 
 export const IDLE_LOOP: LoopStatus = { running: false, activity: 'idle', rateHz: 0, ticks: 0, overruns: 0, maxLatenessMs: 0, droppedFrames: {} };
@@ -13,10 +13,16 @@ const IDLE_RECORDING: RecordingStatus = { state: 'idle', task: '', episodeId: nu
 export function RecordPage({ rig }: { rig: RigStatus }) {
   const client = useStudio();
   const { busy, run } = useAction();
-  const loop = useTopic('loop', IDLE_LOOP);
+  const [loop, setLoop] = useState(IDLE_LOOP);
   const [recording, setRecording] = useState(IDLE_RECORDING);
   const [task, setTask] = useState('');
 
+  // The loop stream sends a status twice per second while a loop runs and once when it stops,
+  // so the page asks for the current one when it opens.
+  useEffect(() => client.subscribe('loop', setLoop), [client]);
+  useEffect(() => {
+    void client.teleop.status().then(setLoop, () => undefined);
+  }, [client]);
   useEffect(() => client.subscribe('recording', setRecording), [client]);
   useEffect(() => {
     void client.recording.status().then((status) => {
@@ -26,6 +32,9 @@ export function RecordPage({ rig }: { rig: RigStatus }) {
   }, [client]);
 
   const isRecording = recording.state === 'recording';
+  // The loop stream also reports a rollout's loop, which the teleop button neither shows nor stops.
+  const teleopRunning = loop.running && loop.activity === 'teleop';
+  const rigTaken = rig.activity !== 'idle' && rig.activity !== 'teleop';
   const actions = {
     toggle: () => (isRecording ? run('stopping', () => client.recording.stop()) : run('starting the recording', () => client.recording.start({ task: task.trim() }))),
     rerecord: () => run('recording again', () => client.recording.rerecord(task.trim() ? { task: task.trim() } : {})),
@@ -65,14 +74,15 @@ export function RecordPage({ rig }: { rig: RigStatus }) {
           <button data-testid="discard-button" disabled={busy !== null || (!isRecording && recording.lastEpisodeId === null)} onClick={() => void actions.discard()}>
             Discard (Del)
           </button>
-          <button disabled={!rig.connected || busy !== null || isRecording} onClick={() => void run('teleop', () => (loop.running ? client.teleop.stop() : client.teleop.start()))}>
-            {loop.running ? 'Stop teleop' : 'Start teleop'}
+          <button data-testid="teleop-button" disabled={!rig.connected || busy !== null || isRecording || rigTaken} onClick={() => void run('teleop', () => (teleopRunning ? client.teleop.stop() : client.teleop.start()))}>
+            {teleopRunning ? 'Stop teleop' : 'Start teleop'}
           </button>
         </div>
         <dl className="counters">
           <dt>state</dt><dd data-testid="recording-state">{recording.state}{isRecording ? ` · episode ${recording.episodeId}` : ''}</dd>
           <dt>episodes this session</dt><dd data-testid="episode-counter">{recording.sessionCount}</dd>
           <dt>elapsed</dt><dd>{recording.elapsedS.toFixed(1)} s · {recording.steps} steps</dd>
+          <dt>teleop</dt><dd data-testid="teleop-state">{teleopRunning ? 'running' : rigTaken ? `stopped: the rig is busy with ${rig.activity}` : 'stopped'}</dd>
           <dt>loop rate</dt><dd data-testid="loop-rate">{loop.running ? `${loop.rateHz.toFixed(1)} Hz` : 'stopped'} · {loop.overruns} overruns</dd>
           <dt>dropped frames</dt><dd>{dropped.length === 0 ? 'no cameras' : dropped.map(([camera, count]) => `${camera} ${count}`).join(' · ')}</dd>
         </dl>
