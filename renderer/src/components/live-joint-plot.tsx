@@ -30,10 +30,11 @@ export function LiveJointPlot({ title, names, offset }: { title: string; names: 
       if (!dirty.current || !canvas.current) return;
       dirty.current = false;
       const buffer = samples.current;
-      const end = buffer[buffer.length - 1]?.tS ?? WINDOW_S;
+      // The window starts at the loop's start until it has run for WINDOW_S, then scrolls.
+      const start = Math.max(0, (buffer[buffer.length - 1]?.tS ?? 0) - WINDOW_S);
       drawPlot(canvas.current, {
         xs: buffer.map((sample) => sample.tS),
-        xRange: [end - WINDOW_S, end],
+        xRange: [start, start + WINDOW_S],
         xLabel: 's',
         series: names.map((name, index) => ({ name, values: buffer.map((sample) => sample.state[offset + index] ?? NaN) })),
       });
