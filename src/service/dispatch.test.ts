@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UserError } from '../common/errors.js';
 import type { StudioApi } from './api.js';
 import { dispatchCall } from './dispatch.js';
@@ -36,7 +36,16 @@ describe('dispatchCall', () => {
 
   it('returns user errors as they are and hides stack traces', async () => {
     expect(await dispatchCall(fakeApi(), 'episodes.get', { id: 9 })).toEqual({ error: 'episode 9 not found' });
-    const outcome = await dispatchCall(fakeApi(), 'episodes.delete', { id: 9 });
-    expect(outcome).toEqual({ error: "episodes.delete failed: Cannot read properties of undefined (reading 'x') (details in the service log)" });
+
+    // The fake delete throws on purpose; its stack trace goes to the service log, caught here.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const outcome = await dispatchCall(fakeApi(), 'episodes.delete', { id: 9 });
+      expect(outcome).toEqual({ error: "episodes.delete failed: Cannot read properties of undefined (reading 'x') (details in the service log)" });
+      const logged = stderr.mock.calls.map(([text]) => String(text)).join('');
+      expect(logged).toMatch(/ error service: episodes\.delete failed: TypeError: Cannot read properties of undefined \(reading 'x'\)\n\s+at /);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
