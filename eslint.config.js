@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'renderer/dist/', 'training/', 'native-models/'] },
+  { ignores: ['dist/', 'node_modules/', 'renderer/dist/', 'training/', 'native-models/', 'tmp/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
