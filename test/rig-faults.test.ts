@@ -48,3 +48,33 @@ describe('rig faults on the simulated rig', () => {
     steps.forEach((step, index) => expect(step.index).toBe(index));
   });
 });
+
+describe('recording on a full disk', () => {
+  it('stops with the message and keeps committed steps', async () => {
+    const sim = await startSimRig({ cameras: false });
+    try {
+      const db = path.join(mkdtempSync(path.join(tmpdir(), 'rdvla-full-')), 'episodes.db');
+      EpisodeStore.open(db).close();
+      const recording = recordEpisodes({ rig: sim.config, dbPath: db, task: 'full', seconds: 30, episodes: 1, resetSeconds: 0, maxPageCount: 24 });
+      await expect(recording).rejects.toThrow(/^episode 1: writing steps failed: database or disk is full; steps up to \d+ are saved, free disk space and record again$/);
+
+      const store = EpisodeStore.open(db, { readonly: true });
+      const [episode] = store.listEpisodes();
+      const steps = store.readSteps(episode!.id);
+      store.close();
+      expect(episode!.incomplete).toBe(true);
+      expect(steps.length).toBeGreaterThan(0);
+      steps.forEach((step, index) => expect(step.index).toBe(index));
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('episode database paths', () => {
+  it('rejects a folder as the database', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'rdvla-folder-'));
+    expect(() => EpisodeStore.open(folder)).toThrow(UserError);
+    expect(() => EpisodeStore.open(folder)).toThrow(/is a folder, not an episode database/);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { UserError } from '../common/errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate, newerSchemaError, schemaVersion } from './schema.js';
@@ -38,6 +38,11 @@ export function openConnection(path: string, options: ConnectionOptions = {}): D
     throw new UserError(`no episode database at ${path}: pass --db with the path of an existing file, or record an episode first`);
   }
 
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UserError(`${path} is a folder, not an episode database: pass the path of a .db file with --db`);
+  }
+
+  const existed = existsSync(path);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly, fileMustExist: mustExist });
@@ -63,6 +68,8 @@ export function openConnection(path: string, options: ConnectionOptions = {}): D
     return db;
   } catch (error) {
     db?.close();
+    // A file this call created but could not set up (a full disk) would look like a store later.
+    if (!existed) for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
     throw translateOpenError(error, path);
   }
 }
@@ -90,6 +97,12 @@ function translateOpenError(error: unknown, path: string): unknown {
   if (NOT_A_DATABASE_CODES.has(error.code)) return notEpisodeDatabaseError(path, error.message);
   if (error.code.startsWith('SQLITE_CANTOPEN')) {
     return new UserError(`cannot open episode database ${path} (${error.message}): check that the folder exists and is writable`);
+  }
+  if (error.code === 'SQLITE_FULL') {
+    return new UserError(`cannot set up episode database ${path}: ${error.message}: free disk space and run again`);
+  }
+  if (error.code.startsWith('SQLITE_IOERR')) {
+    return new UserError(`cannot read or write episode database ${path} (${error.message}): check that it is a file on a working, writable disk`);
   }
   return error;
 }

@@ -1,6 +1,6 @@
 import { CameraHub } from '../camera/camera-hub.js';
 import type { CameraStatsSnapshot } from '../camera/camera-types.js';
-import { recordEpisodeFrames } from '../camera/episode-frames.js';
+import { type FrameSink, recordEpisodeFrames } from '../camera/episode-frames.js';
 import { monotonicNs, sleep } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
@@ -38,6 +38,8 @@ export interface RecordOptions {
   /** Stops early when aborted; the episode in progress keeps what was recorded. */
   signal?: AbortSignal;
   onEpisodeDone?: (summary: RecordedEpisode) => void;
+  /** Caps the database at this many pages while recording (a disk quota; tests use it to fill the "disk"). */
+  maxPageCount?: number;
 }
 
 export interface RecordedEpisode {
@@ -105,27 +107,44 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
   const plannedSteps = Math.round(options.seconds * rig.fps);
   const sceneTask = options.scene ? (await options.scene.reset()).task : undefined;
   const task = options.task ?? sceneTask!;
-  const recorder = await EpisodeRecorder.start(options.dbPath, {
-    task,
-    kind: 'teleop',
-    fps: rig.fps,
-    rig,
-    calibration: calibrationOf(rig),
-  });
+  // A write failure (a full disk) ends the episode: the recorder reports it once, later adds
+  // would throw on the loop's thread, and stop() below rejects with the same error.
+  let writeError: Error | null = null;
+  let endEpisode: (() => void) | null = null;
+  const recorder = await EpisodeRecorder.start(
+    options.dbPath,
+    { task, kind: 'teleop', fps: rig.fps, rig, calibration: calibrationOf(rig) },
+    {
+      maxPageCount: options.maxPageCount,
+      onError: (error) => {
+        writeError ??= error;
+        endEpisode?.();
+      },
+    },
+  );
   log.info(`episode ${recorder.episodeId}: recording ${plannedSteps} steps at ${rig.fps} Hz, ${hub?.cameras.length ?? 0} cameras: ${task}`);
-  const frames = hub ? recordEpisodeFrames(hub, recorder) : null;
+  const frameSink: FrameSink = {
+    addFrame: (frame) => (writeError ? -1 : recorder.addFrame(frame)),
+    setCameraStats: (camera, stats) => {
+      if (!writeError) recorder.setCameraStats(camera, stats);
+    },
+  };
+  const frames = hub ? recordEpisodeFrames(hub, frameSink) : null;
 
   let steps = 0;
   let lastStepNs = monotonicNs();
   await new Promise<void>((resolve) => {
     const finish = (): void => {
+      endEpisode = null;
       loop.off('step', onStep);
       loop.off('error', finish);
       hub?.off('error', finish);
       options.signal?.removeEventListener('abort', finish);
       resolve();
     };
+    endEpisode = finish;
     const onStep = (step: StepSample): void => {
+      if (writeError) return finish();
       recorder.addStep(step);
       lastStepNs = step.tNs;
       steps += 1;
@@ -136,7 +155,7 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
     hub?.once('error', finish);
     options.signal?.addEventListener('abort', finish, { once: true });
     // The loop may have failed or been aborted while the recorder was starting.
-    if (!loop.running || options.signal?.aborted) finish();
+    if (!loop.running || options.signal?.aborted || writeError) finish();
   });
 
   const cameras = frames?.stop() ?? {};
