@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { sleep } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
@@ -21,9 +22,14 @@ export interface VirtualPortPair {
 }
 
 const LINK_POLL_MS = 10;
-const STOP_TIMEOUT_MS = 2000;
 
 const running = new Map<ChildProcess, readonly string[]>();
+
+function commandExists(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((folder) => folder !== '' && existsSync(join(folder, name)));
+}
+
+const SETPRIV = commandExists('setpriv');
 let exitHandlersInstalled = false;
 
 /**
@@ -35,12 +41,13 @@ export async function createVirtualPortPair(appPath: string, simPath: string, op
   installExitHandlers();
   removeLinks([appPath, simPath]);
 
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${simPath}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    // Its own process group, so a Ctrl-C in the terminal reaches only the app, which then
-    // stops the rig in order instead of losing the ports under a running control loop.
-    detached: true,
-  });
+  // socat runs in its own process group, so a Ctrl-C in the terminal reaches only the app,
+  // which then stops the rig in order instead of losing the ports under a running control loop.
+  // Where util-linux's setpriv exists, socat also gets SIGKILL when the app dies, even by
+  // SIGKILL; without it, an app killed that way leaves socat running.
+  const socatArgs = ['-d', '-d', `pty,raw,echo=0,link=${appPath}`, `pty,raw,echo=0,link=${simPath}`];
+  const [command, args] = SETPRIV ? ['setpriv', ['--pdeathsig', 'KILL', 'socat', ...socatArgs]] : ['socat', socatArgs];
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   running.set(child, [appPath, simPath]);
@@ -63,11 +70,12 @@ export async function createVirtualPortPair(appPath: string, simPath: string, op
 
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
   while (!((await isLink(appPath)) && (await isLink(simPath)))) {
-    if (spawnError?.code === 'ENOENT') throw new UserError('socat not found: install it with `apt-get install socat`');
+    // setpriv exits with 127 when it cannot find socat.
+    if (spawnError?.code === 'ENOENT' || exitCode === 127) throw new UserError('socat not found: install it with `apt-get install socat`');
     if (spawnError) throw new UserError(`cannot start socat for ${appPath}: ${spawnError.message}`);
     if (exitCode !== undefined) throw new UserError(`socat exited (code ${exitCode}) before creating ${appPath}: ${lastLine(stderr)}`);
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
+      child.kill('SIGKILL');
       throw new UserError(`socat did not create ${appPath} and ${simPath} within ${options.timeoutMs ?? 5000} ms: check that the folder is writable`);
     }
     await sleep(LINK_POLL_MS);
@@ -80,12 +88,8 @@ export async function createVirtualPortPair(appPath: string, simPath: string, op
     exited,
     async close() {
       if (running.has(child)) {
-        child.kill('SIGTERM');
-        const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
-        if (!stopped) {
-          child.kill('SIGKILL');
-          await exited;
-        }
+        child.kill('SIGKILL');
+        await exited;
       }
       removeLinks([appPath, simPath]);
     },
@@ -112,7 +116,7 @@ function lastLine(text: string): string {
 /** Stops every socat this process started; safe to call from an 'exit' handler (synchronous). */
 export function stopAllVirtualPorts(): void {
   for (const [child, links] of running) {
-    child.kill('SIGTERM');
+    child.kill('SIGKILL');
     removeLinks(links);
   }
   running.clear();
