@@ -69,7 +69,11 @@ export class CameraHub extends EventEmitter {
     if (this.#running) throw new Error('camera hub is already running');
     const timeoutMs = this.#options.firstFrameTimeoutMs ?? DEFAULT_FIRST_FRAME_TIMEOUT_MS;
     try {
-      await Promise.all(this.cameras.map((camera) => this.#open(camera)));
+      // Wait for every open to settle: a camera that fails fast must not leave the others opening
+      // after stop() has run, which would keep their streams (and the process) alive.
+      const opened = await Promise.allSettled(this.cameras.map((camera) => this.#open(camera)));
+      const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
       await Promise.all([...this.#captures.values()].map((capture) => withTimeout(capture, timeoutMs)));
       const ended = [...this.#captures.values()].find((capture) => capture.endedReason !== null);
       if (ended) throw this.#endedError(ended);
