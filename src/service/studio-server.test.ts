@@ -66,4 +66,9 @@ describe('studio server', () => {
     expect(await event).toEqual({ topic: 'joints', data: { tS: 1.5, state: [0.1], action: [0.2] } });
     socket.close();
   });
+
+  it('names a port already in use', async () => {
+    const second = startStudioServer({ api, events, host: '127.0.0.1', port: server.port, staticDir: dir, token: 'other' });
+    await expect(second).rejects.toThrow(`port ${server.port} on 127.0.0.1 is already in use (another rdvla serve?): pass another --port, or --port 0 for a free one`);
+  });
 });

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { errorMessage } from '../common/errors.js';
+import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { STUDIO_TOPICS, type StudioApi, type StudioTopic } from './api.js';
 import { dispatchCall } from './dispatch.js';
@@ -64,11 +64,23 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     verifyClient: ({ req }: { req: IncomingMessage }) => clientAllowed(req, options.host, token),
   });
   wss.on('connection', (socket) => serveClient(socket, options));
+  // The WebSocket server re-emits the HTTP server's errors; listen() below reports them.
+  wss.on('error', (error) => log.debug(`websocket server: ${error.message}`));
 
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    const onListenError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new UserError(`port ${options.port} on ${options.host} is already in use (another rdvla serve?): pass another --port, or --port 0 for a free one`));
+      } else if (error.code === 'EACCES') {
+        reject(new UserError(`no permission to listen on port ${options.port}: pass a port above 1023 with --port`));
+      } else {
+        reject(error);
+      }
+    };
+    http.once('error', onListenError);
     http.listen(options.port, options.host, () => {
-      http.off('error', reject);
+      http.off('error', onListenError);
+      http.on('error', (error) => log.error(`http server: ${error.message}`));
       resolve();
     });
   });
