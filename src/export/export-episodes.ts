@@ -19,7 +19,7 @@ import {
 } from './export-types.js';
 import { LeRobotWriter } from './lerobot/lerobot-writer.js';
 import { threadsPerCamera } from './lerobot/video-encoder.js';
-import { type SourceEpisode, alignToFps, alignToSteps, readSourceEpisode } from './source-episode.js';
+import { type SourceEpisode, alignToFps, alignToSteps, estimatedRowsAtFps, readSourceEpisode } from './source-episode.js';
 import { prepareStagingDir } from './staging-dir.js';
 
 const log = createLogger('export');
@@ -80,7 +80,7 @@ async function exportLeRobot(run: FormatRun): Promise<FormatResult> {
   for (const { source, layout } of sourceEpisodes(run)) {
     if (started === null) {
       const fps = datasetFps(source, run.options.fps);
-      const progress = new ProgressTracker(run.episodes.map((episode) => Math.floor(episode.durationS * fps) + 1), run.onProgress);
+      const progress = new ProgressTracker(run.episodes.map((episode) => estimatedRowsAtFps(episode, fps)), run.onProgress);
       const writer = new LeRobotWriter(run.root, {
         fps,
         layout,

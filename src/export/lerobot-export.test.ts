@@ -23,6 +23,8 @@ import {
 import { type SyntheticCamera, recordSyntheticEpisode } from './test-support/synthetic-episode.js';
 
 const FPS = 30;
+/** Step rate of the synthetic episodes. */
+const CONTROL_HZ = 50;
 const CAMERAS: SyntheticCamera[] = [
   { name: 'cam_high', width: 160, height: 120, fps: 30 },
   { name: 'cam_left_wrist', width: 128, height: 96, fps: 30 },
@@ -75,7 +77,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The source step and frames each exported row of episode `e` must show. */
 function expectedRows(source: SourceEpisode): Array<{ step: StepRecord; frames: Map<string, FrameRecord> }> {
   const stepTimes = source.steps.map((step) => step.tNs);
-  return gridTimes(stepTimes, FPS).map((t) => ({
+  return gridTimes(stepTimes, FPS, CONTROL_HZ).map((t) => ({
     step: source.steps[pickSample(stepTimes, t)]!,
     frames: new Map(CAMERAS.map((camera) => {
       const frames = source.frames.get(camera.name)!;
@@ -268,6 +270,7 @@ describe('LeRobot export', () => {
     expect(last.episodesTotal).toBe(2);
     expect(last.framesDone).toBe(data.length);
     expect(last.framesTotal).toBe(data.length);
+    expect(progress[0]!.framesTotal).toBe(data.length);
     const done = progress.map((snapshot) => snapshot.framesDone);
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
@@ -276,5 +279,33 @@ describe('LeRobot export', () => {
     const card = readFileSync(join(outDir, 'README.md'), 'utf8');
     expect(card).toContain('# lab/towels');
     expect(card).toContain('- LeRobot');
+  });
+});
+
+describe('LeRobot export at the control rate', () => {
+  test('50 fps keeps an early last step', async () => {
+    const fpsDir = mkdtempSync(join(tmpdir(), 'rdvla-lerobot-50-'));
+    try {
+      const dbPath = join(fpsDir, 'episodes.db');
+      const store = EpisodeStore.open(dbPath);
+      // This episode's last step comes before 9.98 s, its time on the 50 fps grid.
+      await recordSyntheticEpisode(store, { seconds: 10, cameras: [], seed: 4 });
+      const steps = store.readSteps(1);
+      store.close();
+      expect(steps).toHaveLength(500);
+      expect(steps[499]!.tNs - steps[0]!.tNs).toBeLessThan(9_980_000_000n);
+
+      const snapshots: ExportProgress[] = [];
+      const exported = await exportEpisodes({ dbPath, format: 'lerobot', outDir: join(fpsDir, 'dataset'), fps: 50 }, (snapshot) => snapshots.push(snapshot));
+      const rows = await readParquet(join(fpsDir, 'dataset/data/chunk-000/file-000.parquet'));
+
+      expect(exported.totalFrames).toBe(500);
+      expect(rows).toHaveLength(500);
+      expect(rows[499]!['observation.state']).toEqual([...steps[499]!.observationState]);
+      expect(rows[499]!.timestamp).toBe(Math.fround(9.98));
+      expect(snapshots.map((snapshot) => snapshot.framesTotal)).toEqual(snapshots.map(() => 500));
+    } finally {
+      rmSync(fpsDir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { vectorNames } from '../rig/joint-layout.js';
 import { rigConfigSchema } from '../rig/rig-config.js';
 import type { EpisodeStore } from '../store/episode-store.js';
 import type { EpisodeSummary, FrameRecord, InferenceRecord, StepRecord } from '../store/episode-types.js';
-import { latestAtOrBefore, medianRateHz, uniformGrid } from './time-grid.js';
+import { latestAtOrBefore, medianRateHz, uniformGrid, uniformGridLength } from './time-grid.js';
 
 const log = createLogger('export');
 
@@ -110,10 +110,21 @@ function alignFrames(source: SourceEpisode, outputTimes: readonly bigint[]): Map
   return frameRows;
 }
 
+/**
+ * How far past the last step the output grid reaches: half a control period. A grid time that
+ * close to the last step has it as its nearest step, so the step belongs on the grid and only its
+ * timing jitter made it early: at 50 fps a 500-step 50 Hz episode keeps all 500 steps even when
+ * its last step came 1 ms before 9.98 s. A grid time further out lies after the recording ended:
+ * at 30 fps the same episode ends at 9.967 s with 300 frames, as 10.0 s is 20 ms after its last step.
+ */
+function gridToleranceNs(controlHz: number): number {
+  return controlHz > 0 ? 0.5e9 / controlHz : 0;
+}
+
 /** Resamples steps and frames onto a uniform grid at `fps` from the first to the last step. */
 export function alignToFps(source: SourceEpisode, fps: number): AlignedEpisode {
   const stepTimes = source.steps.map((step) => step.tNs);
-  const grid = uniformGrid(stepTimes[0]!, stepTimes[stepTimes.length - 1]!, fps);
+  const grid = uniformGrid(stepTimes[0]!, stepTimes[stepTimes.length - 1]!, fps, gridToleranceNs(source.summary.fps));
   return {
     source,
     length: grid.length,
@@ -121,6 +132,12 @@ export function alignToFps(source: SourceEpisode, fps: number): AlignedEpisode {
     frameRows: alignFrames(source, grid),
     seconds: grid.length / fps,
   };
+}
+
+/** Rows alignToFps() makes of an episode whose steps all came on time: the estimate before it is read. */
+export function estimatedRowsAtFps(summary: EpisodeSummary, fps: number): number {
+  const spanNs = summary.fps > 0 ? (Math.max(0, summary.stepCount - 1) * 1e9) / summary.fps : 0;
+  return uniformGridLength(spanNs, fps, gridToleranceNs(summary.fps));
 }
 
 /** Keeps every step as a row and gives each step the latest frame of every camera. */

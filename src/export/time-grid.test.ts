@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { latestAtOrBefore, medianRateHz, uniformGrid } from './time-grid.js';
+import { latestAtOrBefore, medianRateHz, uniformGrid, uniformGridLength } from './time-grid.js';
 
 test('uniformGrid rounds offsets and includes the end', () => {
   const grid = uniformGrid(1000n, 1000n + 100_000_000n, 30);
@@ -39,4 +39,16 @@ test('medianRateHz ignores one dropped frame', () => {
 
   expect(medianRateHz(times)).toBeCloseTo(1e9 / 34_000_000, 6);
   expect(medianRateHz([1n])).toBeNull();
+});
+
+test('uniformGrid keeps a time within the tolerance after the end', () => {
+  expect(uniformGrid(0n, 9_979_000_000n, 50, 10_000_000).at(-1)).toBe(9_980_000_000n);
+  expect(uniformGrid(0n, 9_979_000_000n, 50, 10_000_000)).toHaveLength(500);
+  expect(uniformGrid(0n, 9_979_000_000n, 50)).toHaveLength(499);
+});
+
+test('uniformGridLength counts the times of uniformGrid', () => {
+  expect(uniformGridLength(100_000_000, 30)).toBe(4);
+  expect(uniformGridLength(9_980_000_000, 30, 10_000_000)).toBe(300);
+  expect(uniformGridLength(0, 50)).toBe(1);
 });

@@ -4,17 +4,22 @@
  * loop had seen at that moment. A time before a stream's first sample takes that first sample.
  */
 
-/** Times (ns) of a uniform grid from `startNs` to `endNs` inclusive: start + round(i * 1e9 / fps). */
-export function uniformGrid(startNs: bigint, endNs: bigint, fps: number): bigint[] {
+/** Number of times in uniformGrid() over a span of `spanNs`. */
+export function uniformGridLength(spanNs: number, fps: number, toleranceNs = 0): number {
   if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
-  const spanNs = Number(endNs - startNs);
-  const times: bigint[] = [];
-  for (let i = 0; ; i++) {
-    const offsetNs = Math.round((i * 1e9) / fps);
-    if (offsetNs > spanNs) break;
-    times.push(startNs + BigInt(offsetNs));
-  }
-  return times;
+  let length = 0;
+  while (Math.round((length * 1e9) / fps) <= spanNs + toleranceNs) length++;
+  return length;
+}
+
+/**
+ * Times (ns) of a uniform grid start + round(i * 1e9 / fps) from `startNs` up to `endNs` plus
+ * `toleranceNs` inclusive. The tolerance keeps a grid time that the last sample misses only by
+ * its timing jitter.
+ */
+export function uniformGrid(startNs: bigint, endNs: bigint, fps: number, toleranceNs = 0): bigint[] {
+  const length = uniformGridLength(Number(endNs - startNs), fps, toleranceNs);
+  return Array.from({ length }, (_, i) => startNs + BigInt(Math.round((i * 1e9) / fps)));
 }
 
 /**

@@ -35,12 +35,15 @@ export function pickSample(times: readonly bigint[], t: bigint): number {
   return picked;
 }
 
-/** Output times of a LeRobot episode: from its first step, every 1/fps seconds up to its last step. */
-export function gridTimes(stepTimes: readonly bigint[], fps: number): bigint[] {
+/**
+ * Output times of a LeRobot episode recorded at `controlHz`: from its first step, every 1/fps
+ * seconds up to half a control period past its last step.
+ */
+export function gridTimes(stepTimes: readonly bigint[], fps: number, controlHz: number): bigint[] {
   const first = stepTimes[0]!;
-  const last = stepTimes[stepTimes.length - 1]!;
+  const end = stepTimes[stepTimes.length - 1]! + BigInt(Math.round(0.5e9 / controlHz));
   const times: bigint[] = [];
-  for (let i = 0; first + BigInt(Math.round((i * 1e9) / fps)) <= last; i++) times.push(first + BigInt(Math.round((i * 1e9) / fps)));
+  for (let i = 0; first + BigInt(Math.round((i * 1e9) / fps)) <= end; i++) times.push(first + BigInt(Math.round((i * 1e9) / fps)));
   return times;
 }
 
