@@ -61,6 +61,8 @@ export const manifestSchema = z
       }),
       fixedHorizon: positiveInt,
     }),
+    /** How the exporter made the weights; `trained: false` marks random weights. */
+    source: z.looseObject({ trained: z.boolean().optional() }).optional(),
     graphs: z.object({
       // A head-only export (benchmarks, tests) has no backbone graph.
       backbone: z.string().min(1).nullable().optional(),

@@ -76,6 +76,8 @@ export interface PolicyInfo {
   provider: ExecutionProvider;
   providerReason: string;
   intraOpThreads: number;
+  /** False when the manifest marks the weights as random (untrained); null when it does not say. */
+  trained: boolean | null;
   cameras: string[];
   image: { height: number; width: number };
   jointNames: string[];

@@ -167,6 +167,7 @@ export class RdvlaPolicy {
       provider: this.provider,
       providerReason: this.providerReason,
       intraOpThreads: this.intraOpThreads,
+      trained: m.source?.trained ?? null,
       cameras: m.cameras,
       image: { height: m.image.height, width: m.image.width },
       jointNames: m.jointNames,

@@ -90,6 +90,7 @@ function actionRows(result: InferenceResult): number[][] {
 function printInfo(info: PolicyInfo): void {
   const s = info.sizes;
   console.log(`model ${info.name} (${info.dir})${info.headOnly ? ', head only' : ''}`);
+  if (info.trained === false) console.log('weights: random (untrained): the model exercises the runtime but does not solve a task');
   console.log(`execution provider: ${info.provider} (${info.providerReason}), ${info.intraOpThreads} intra-op threads`);
   console.log(`cameras: ${info.cameras.join(', ')} at ${info.image.width}x${info.image.height}`);
   console.log(`joints (${s.actionSize}): ${info.jointNames.join(', ')}`);
@@ -137,11 +138,11 @@ function providerOption(): Option {
 
 /** Adds `rdvla policy info` and `rdvla policy run`. */
 export function registerPolicyCommands(program: Command): void {
-  const policy = program.command('policy').description('inspect and run an exported RD-VLA policy');
+  const policy = program.command('policy').description('Inspect and run an exported RD-VLA policy');
 
   policy
     .command('info')
-    .description('show a model directory: manifest summary, graphs with their inputs and outputs, execution provider')
+    .description('Show a model directory: manifest summary, graphs with their inputs and outputs, execution provider')
     .requiredOption('--model <dir>', 'model directory (manifest.json, tokenizer.json, ONNX graphs)')
     .addOption(providerOption())
     .option('--json', 'print JSON')
@@ -153,7 +154,7 @@ export function registerPolicyCommands(program: Command): void {
 
   policy
     .command('run')
-    .description('run one inference on camera images, a task and a joint state; prints k*, horizon, actions and stage timings')
+    .description('Run one inference on camera images, a task and a joint state; prints k*, horizon, actions and stage timings')
     .requiredOption('--model <dir>', 'model directory (manifest.json, tokenizer.json, ONNX graphs)')
     .option('--depth <iterations>', 'fixed number of recurrent iterations (default: the manifest defaultDepth)', parsePositiveInt('--depth'))
     .addOption(new Option('--adaptive <mode>', 'stop when the actions converge; horizon from k* by the binary or linear rule, or fixed for converge').choices(['converge', 'binary', 'linear']))

@@ -45,7 +45,7 @@ async function runSim(options: SimOptions): Promise<void> {
 export function registerSimCommand(program: Command): void {
   program
     .command('sim')
-    .description('run the simulated bimanual rig: four Dynamixel X-series buses on virtual serial ports (needs socat)')
+    .description('Run the simulated bimanual rig: four Dynamixel X-series buses on virtual serial ports (needs socat)')
     .option('--dir <dir>', 'folder for the port links and rig.json (default: a new folder under the temp dir)')
     .option('--baud <bps>', 'bus bit rate of every arm', parseBaud, 1_000_000)
     .option('--seed <n>', 'seed of the scripted operator that moves the leader arms', parseSeed, 1)
