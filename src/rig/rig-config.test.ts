@@ -34,6 +34,18 @@ describe('rig config', () => {
     expect(() => parseRigConfig(json, 'rig.json')).toThrow(/arms\.left_follower\.baudRate/);
   });
 
+  it('lists the valid baud rates', () => {
+    const json = presetJson() as { arms: { left_follower: { baudRate: unknown } } };
+    json.arms.left_follower.baudRate = '1000000';
+    expect(() => parseRigConfig(json, 'rig.json')).toThrow(/arms\.left_follower\.baudRate: expected one of 9600, 57600, 115200, 1000000/);
+  });
+
+  it('rejects a misspelt field', () => {
+    const json = presetJson() as Record<string, unknown>;
+    json.fsp = 30;
+    expect(() => parseRigConfig(json, 'rig.json')).toThrow(/\(root\): Unrecognized key: "fsp"/);
+  });
+
   it('names a wrong motor field type', () => {
     const json = presetJson() as { arms: { right_leader: { motors: { id: unknown }[] } } };
     json.arms.right_leader.motors[3]!.id = 'four';

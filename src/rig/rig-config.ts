@@ -15,7 +15,7 @@ export type ServoModel = (typeof SERVO_MODELS)[number];
 export const GRIPPER_JOINT = 'gripper';
 
 const calibrationSchema = z
-  .object({
+  .strictObject({
     /** Ticks added to the raw position before it is converted to a joint value. */
     homingOffset: z.number().int(),
     /** 1 when raw ticks and the joint grow together, -1 when they are opposed. */
@@ -26,7 +26,7 @@ const calibrationSchema = z
   })
   .refine((c) => c.rangeMin < c.rangeMax, { message: 'rangeMin must be less than rangeMax', path: ['rangeMax'] });
 
-const motorSchema = z.object({
+const motorSchema = z.strictObject({
   id: z.number().int().min(0).max(252),
   model: z.enum(SERVO_MODELS),
   joint: z.string().min(1),
@@ -34,9 +34,11 @@ const motorSchema = z.object({
 });
 
 const armSchema = z
-  .object({
+  .strictObject({
     port: z.string().min(1),
-    baudRate: z.union(DYNAMIXEL_BAUD_RATES.map((rate) => z.literal(rate)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]]),
+    baudRate: z.union(DYNAMIXEL_BAUD_RATES.map((rate) => z.literal(rate)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
+      error: `expected one of ${DYNAMIXEL_BAUD_RATES.join(', ')} (bit/s)`,
+    }),
     protocol: z.literal('dynamixel2'),
     /** USB-serial adapter latency added to every timeout (FTDI default 16 ms; 1 ms once its latency timer is set). */
     latencyMs: z.number().min(0).max(100).default(1),
@@ -69,12 +71,12 @@ const cameraSchema = z.object({
 });
 
 export const rigConfigSchema = z
-  .object({
+  .strictObject({
     version: z.literal(1),
     name: z.string().min(1),
     /** Control and recording rate in Hz. */
     fps: z.number().min(1).max(1000).default(50),
-    arms: z.object({
+    arms: z.strictObject({
       left_leader: armSchema,
       left_follower: armSchema,
       right_leader: armSchema,
