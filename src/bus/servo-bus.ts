@@ -343,7 +343,7 @@ export class DynamixelBus {
       return;
     }
     const suppressed = this.#retryWarning.suppressed;
-    log.warn(suppressed > 0 ? `${message} (${suppressed} more retries in the last second)` : message);
+    log.warn(suppressed > 0 ? `${message} (${suppressed} more ${suppressed === 1 ? 'retry' : 'retries'} in the last second)` : message);
     this.#retryWarning = { lastMs: now, suppressed: 0 };
   }
 
