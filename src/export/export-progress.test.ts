@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { ProgressTracker, formatProgressLine } from './export-progress.js';
+import { ProgressTracker, countOf, formatProgressLine } from './export-progress.js';
 import type { ExportProgress } from './export-types.js';
 
 test('tracker replaces estimates with exact counts', () => {
@@ -34,4 +34,10 @@ test('progress line before the first frame', () => {
   const line = formatProgressLine({ episodesDone: 0, episodesTotal: 1, framesDone: 0, framesTotal: 0, elapsedS: 0, framesPerSecond: 0, remainingS: null, episodeId: null }, 4);
 
   expect(line).toBe('[----] 0/1 episodes, 0/0 frames, 0 frames/s, --:-- left');
+});
+
+test('counts take singular or plural', () => {
+  expect(countOf(1, 'episode')).toBe('1 episode');
+  expect(countOf(0, 'episode')).toBe('0 episodes');
+  expect(countOf(2, 'episode')).toBe('2 episodes');
 });

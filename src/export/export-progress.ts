@@ -71,6 +71,11 @@ export class ProgressTracker {
   }
 }
 
+/** "1 episode", "2 episodes": a count with its noun in the singular or plural. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function formatDuration(seconds: number): string {
   const whole = Math.round(seconds);
   const minutes = Math.floor(whole / 60);

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { exportEpisodes } from '../../export/export-episodes.js';
-import { formatProgressLine } from '../../export/export-progress.js';
+import { countOf, formatProgressLine } from '../../export/export-progress.js';
 import { ALOHA_IMAGE_MODES, type AlohaImageMode, EXPORT_FORMATS, type ExportFormat, type ExportProgress, type ExportResult } from '../../export/export-types.js';
 import { EPISODE_KINDS, EPISODE_OUTCOMES, type EpisodeKind, type EpisodeOutcome } from '../../store/episode-types.js';
 import { positiveInteger } from './record.js';
@@ -63,7 +63,7 @@ function printResult(result: ExportResult, json: boolean | undefined): void {
   }
   const speed = result.elapsedS > 0 ? result.recordedSeconds / result.elapsedS : 0;
   console.log(
-    `exported ${result.episodes.length} episodes (${result.totalFrames} frames at ${result.fps} fps, ${result.recordedSeconds.toFixed(1)} s of recording) to ${result.outDir} in ${result.elapsedS.toFixed(1)} s (${speed.toFixed(1)}x real time)`,
+    `exported ${countOf(result.episodes.length, 'episode')} (${result.totalFrames} frames at ${result.fps} fps, ${result.recordedSeconds.toFixed(1)} s of recording) to ${result.outDir} in ${result.elapsedS.toFixed(1)} s (${speed.toFixed(1)}x real time)`,
   );
   for (const skipped of result.skipped) console.log(`skipped episode ${skipped.id}: ${skipped.reason}`);
 }
