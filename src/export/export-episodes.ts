@@ -7,7 +7,7 @@ import type { EpisodeSummary } from '../store/episode-types.js';
 import { writeAlohaEpisode } from './aloha/aloha-writer.js';
 import { type DatasetLayout, checkLayout, layoutOf } from './dataset-layout.js';
 import { selectEpisodes } from './episode-selection.js';
-import { ProgressTracker } from './export-progress.js';
+import { ProgressTracker, countOf } from './export-progress.js';
 import {
   DEFAULT_VIDEO_ENCODING,
   EXPORT_FORMATS,
@@ -21,6 +21,7 @@ import { LeRobotWriter } from './lerobot/lerobot-writer.js';
 import { threadsPerCamera } from './lerobot/video-encoder.js';
 import { type SourceEpisode, alignToFps, alignToSteps, estimatedRowsAtFps, readSourceEpisode } from './source-episode.js';
 import { prepareStagingDir } from './staging-dir.js';
+import { storageFailure } from './write-failure.js';
 
 const log = createLogger('export');
 
@@ -149,12 +150,14 @@ export async function exportEpisodes(options: ExportOptions, onProgress?: Progre
       staging.commit();
       const totalFrames = result.episodes.reduce((sum, episode) => sum + episode.frames, 0);
       const recordedSeconds = result.episodes.reduce((sum, episode) => sum + episode.seconds, 0);
-      log.info(`exported ${result.episodes.length} episodes (${totalFrames} frames, ${recordedSeconds.toFixed(1)} s) as ${options.format} to ${resolve(options.outDir)} in ${result.elapsedS.toFixed(1)} s`);
+      log.info(`exported ${countOf(result.episodes.length, 'episode')} (${totalFrames} frames, ${recordedSeconds.toFixed(1)} s) as ${options.format} to ${resolve(options.outDir)} in ${result.elapsedS.toFixed(1)} s`);
       return { format: options.format, outDir: resolve(options.outDir), fps: result.fps, episodes: result.episodes, skipped, totalFrames, recordedSeconds, elapsedS: result.elapsedS };
     } catch (error) {
       onAbortSignal();
       staging.discard();
       if (options.signal?.aborted) throw new UserError(`export to ${options.outDir} was stopped before it finished: nothing was written there; run it again to export`);
+      const storage = storageFailure(error, options.outDir, staging.path);
+      if (storage) throw storage;
       if (error instanceof UserError) throw error;
       throw new Error(`export to ${options.outDir} failed and wrote nothing there: ${errorMessage(error)}`, { cause: error });
     } finally {

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { AlohaImageMode } from '../export-types.js';
 import { type AlignedEpisode, type CameraStream, framesForRows, gatherVectors } from '../source-episode.js';
 import { telemetryColumns } from '../telemetry.js';
-import { type H5Dataset, type H5File, type H5Group, openHdf5 } from './hdf5.js';
+import { type H5Dataset, type H5File, type H5Group, writeHdf5File } from './hdf5.js';
 
 /** Rows written per HDF5 call; bounds the copy into the WebAssembly heap. */
 const JPEG_ROWS_PER_WRITE = 64;
@@ -83,38 +83,74 @@ function writeTelemetry(file: H5File, aligned: AlignedEpisode): void {
   rollout.create_dataset({ name: 'inference_ms', data: telemetry.inferenceMs, shape: [aligned.length], dtype: '<f' });
 }
 
+function writeAttributes(file: H5File, aligned: AlignedEpisode, jpeg: boolean): void {
+  file.create_attribute('sim', new Int8Array([0]), [], '<b');
+  file.create_attribute('compress', new Int8Array([jpeg ? 1 : 0]), [], '<b');
+  file.create_attribute('task', aligned.source.summary.task);
+  file.create_attribute('episode_id', aligned.source.summary.id);
+  file.create_attribute('fps', aligned.source.summary.fps);
+}
+
+async function writeImages(file: H5File, aligned: AlignedEpisode, jpeg: boolean, onRows: (rows: number) => void): Promise<void> {
+  const cameras = aligned.source.cameras;
+  const images = (file.get('observations') as H5Group).create_group('images');
+  const lengths: Float32Array[] = [];
+  for (const [index, camera] of cameras.entries()) {
+    const share = (rows: number): void => onRows(Math.floor((index * aligned.length + rows) / cameras.length));
+    if (jpeg) lengths.push(writeJpegCamera(images, camera, aligned, share));
+    else await writeRawCamera(images, camera, aligned, share);
+  }
+  if (jpeg && cameras.length > 0) {
+    const compressLen = new Float32Array(cameras.length * aligned.length);
+    lengths.forEach((cameraLengths, index) => compressLen.set(cameraLengths, index * aligned.length));
+    file.create_dataset({ name: 'compress_len', data: compressLen, shape: [cameras.length, aligned.length], dtype: '<f' });
+  }
+}
+
+/** Opens the written file again and checks that the joint and image datasets hold every row. */
+function checkWritten(file: H5File, aligned: AlignedEpisode): void {
+  const names = ['action', 'observations/qpos', ...aligned.source.cameras.map((camera) => `observations/images/${camera.name}`)];
+  for (const name of names) {
+    const rows = (file.get(name) as H5Dataset | null)?.shape?.[0];
+    if (rows !== aligned.length) throw new Error(`${name} holds ${rows ?? 'no'} rows after writing, not ${aligned.length}`);
+  }
+}
+
 /**
  * Writes one episode file. `onRows` receives the rows written so far, counting every camera's
- * images as a share of each row.
+ * images as a share of each row. A failed write (a full disk, say) throws a FileWriteError.
  */
 export async function writeAlohaEpisode(path: string, aligned: AlignedEpisode, options: AlohaEpisodeOptions, onRows: (rows: number) => void): Promise<void> {
-  const h5 = await openHdf5();
-  const file = new h5.File(path, 'w');
-  try {
+  await writeHdf5File(path, async (h5) => {
     const jpeg = options.images === 'jpeg';
-    file.create_attribute('sim', new Int8Array([0]), [], '<b');
-    file.create_attribute('compress', new Int8Array([jpeg ? 1 : 0]), [], '<b');
-    file.create_attribute('task', aligned.source.summary.task);
-    file.create_attribute('episode_id', aligned.source.summary.id);
-    file.create_attribute('fps', aligned.source.summary.fps);
-    writeVectors(file, aligned, options.vectorWidth);
-    if (options.withTelemetry) writeTelemetry(file, aligned);
+    const file = new h5.File(path, 'w');
+    let closed = false;
+    try {
+      writeAttributes(file, aligned, jpeg);
+      writeVectors(file, aligned, options.vectorWidth);
+      if (options.withTelemetry) writeTelemetry(file, aligned);
+      await writeImages(file, aligned, jpeg, onRows);
+      closed = true;
+      if (file.close() < 0) throw new Error(`closing ${path} failed`);
+    } finally {
+      if (!closed) closeAfterFailure(file);
+    }
 
-    const cameras = aligned.source.cameras;
-    const images = (file.get('observations') as H5Group).create_group('images');
-    const lengths: Float32Array[] = [];
-    for (const [index, camera] of cameras.entries()) {
-      const share = (rows: number): void => onRows(Math.floor((index * aligned.length + rows) / cameras.length));
-      if (jpeg) lengths.push(writeJpegCamera(images, camera, aligned, share));
-      else await writeRawCamera(images, camera, aligned, share);
+    const written = new h5.File(path, 'r');
+    try {
+      checkWritten(written, aligned);
+    } finally {
+      written.close();
     }
-    if (jpeg && cameras.length > 0) {
-      const compressLen = new Float32Array(cameras.length * aligned.length);
-      lengths.forEach((cameraLengths, index) => compressLen.set(cameraLengths, index * aligned.length));
-      file.create_dataset({ name: 'compress_len', data: compressLen, shape: [cameras.length, aligned.length], dtype: '<f' });
-    }
-  } finally {
-    file.close();
-  }
+  });
   onRows(aligned.length);
+}
+
+/** Closes a file whose writes failed; the first failure is the one reported. */
+function closeAfterFailure(file: H5File): void {
+  try {
+    file.close();
+  } catch {
+    // Closing flushes what the failed write left, which fails the same way.
+  }
 }

@@ -24,6 +24,8 @@ import {
 } from './lerobot-layout.js';
 import { type Column, float32Column, float32ListColumn, int64Column, recordBatch } from './parquet-columns.js';
 import { probeVideoInfo } from './video-encoder.js';
+import { FileWriteError } from '../write-failure.js';
+import { errorMessage } from '../../common/errors.js';
 
 /** Frames between progress reports while an episode's videos are written. */
 const PROGRESS_EVERY_FRAMES = 10;
@@ -200,8 +202,12 @@ export class LeRobotWriter {
 
   #writeFile(relativePath: string, write: (path: string) => void): void {
     const path = join(this.#root, relativePath);
-    mkdirSync(dirname(path), { recursive: true });
-    write(path);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      write(path);
+    } catch (error) {
+      throw new FileWriteError(path, `could not write ${path}: ${errorMessage(error)}`, { cause: error });
+    }
   }
 
   /** Stops every encoder; the files left behind are incomplete. */

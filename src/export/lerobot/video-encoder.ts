@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { UserError } from '../../common/errors.js';
 import type { VideoEncoding } from '../export-types.js';
+import { FileWriteError } from '../write-failure.js';
 
 const execFileAsync = promisify(execFile);
 const STDERR_TAIL_CHARS = 2000;
@@ -63,7 +64,11 @@ export class VideoFileEncoder {
     });
     this.#exit = new Promise((resolve, reject) => {
       child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? missingFfmpeg('ffmpeg') : error));
-      child.once('exit', (code) => resolve(code));
+      child.once('exit', (code, signal) => {
+        // A file size limit (ulimit -f) stops ffmpeg with SIGXFSZ before it can print a reason.
+        if (signal === 'SIGXFSZ') this.#stderr += '\nFile too large: ffmpeg was stopped by SIGXFSZ';
+        resolve(code);
+      });
     });
     this.#exit.catch((error: Error) => {
       this.#failure ??= error;
@@ -89,7 +94,10 @@ export class VideoFileEncoder {
     if (this.#failure) throw await this.#failed();
     this.framesWritten++;
     if (!this.#child.stdin.write(jpeg)) {
-      await Promise.race([once(this.#child.stdin, 'drain'), this.#exit]);
+      // The pipe fails with EPIPE once ffmpeg has exited: #failed() then gives ffmpeg's reason.
+      await Promise.race([once(this.#child.stdin, 'drain'), this.#exit]).catch((error: Error) => {
+        this.#failure ??= error;
+      });
       if (this.#failure || this.#child.exitCode !== null) throw await this.#failed();
     }
   }
@@ -109,7 +117,8 @@ export class VideoFileEncoder {
   async #failed(): Promise<Error> {
     const code = await this.#exit.catch((error: Error) => error);
     if (code instanceof Error) return code;
-    return new Error(`ffmpeg failed encoding ${this.path} (exit code ${code}) after ${this.framesWritten} frames: ${this.#stderr.trim() || this.#failure?.message || 'no output'}`);
+    const reason = this.#stderr.trim() || this.#failure?.message || 'no output';
+    return new FileWriteError(this.path, `ffmpeg failed encoding ${this.path} (exit code ${code}) after ${this.framesWritten} frames: ${reason}`, { cause: this.#failure ?? undefined });
   }
 }
 
