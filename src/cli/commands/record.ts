@@ -60,10 +60,15 @@ function simScene(sim: SimRig): EpisodeScene {
  * Resolves the rig from --sim or --rig; returns the rig, the simulator with --sim, and a
  * function that shuts the simulator down.
  */
-export async function rigFromFlags(flags: { sim?: boolean; rig?: string; seed?: number }): Promise<{ rig: RigConfig; sim?: SimRig; stop: () => Promise<void> }> {
+/** Rejects a command line that names both rigs or neither. */
+export function checkRigFlags(flags: { sim?: boolean; rig?: string }): void {
   if (flags.sim && flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
+  if (!flags.sim && !flags.rig) throw new UserError('no rig given: pass --rig FILE for real arms, or --sim for the built-in simulated rig');
+}
+
+export async function rigFromFlags(flags: { sim?: boolean; rig?: string; seed?: number }): Promise<{ rig: RigConfig; sim?: SimRig; stop: () => Promise<void> }> {
+  checkRigFlags(flags);
   if (flags.rig) return { rig: loadRigConfig(flags.rig), stop: async () => {} };
-  if (!flags.sim) throw new UserError('no rig given: pass --rig FILE for real arms, or --sim for the built-in simulated rig');
   const sim = await startSimRig({ seed: flags.seed });
   return { rig: sim.config, sim, stop: () => sim.stop() };
 }
@@ -88,9 +93,11 @@ export function registerRecordCommand(program: Command): void {
     .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', Number, 2)
     .option('--json', 'print one JSON object per episode')
     .action(async (flags: RecordFlags) => {
-      // Check the database before starting any hardware or simulator.
-      EpisodeStore.open(flags.db).close();
+      // Check the flags, the rig file and the database before starting any hardware or simulator.
+      checkRigFlags(flags);
       if (flags.task === undefined && !flags.sim) throw new UserError('no task given: pass --task TEXT describing what the operator demonstrates');
+      if (flags.rig) loadRigConfig(flags.rig);
+      EpisodeStore.open(flags.db).close();
       const { rig, sim, stop } = await rigFromFlags(flags);
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
