@@ -164,7 +164,7 @@ export function registerPolicyCommands(program: Command): void {
     .addOption(providerOption())
     .option('--image <camera=file>', 'image file for a camera, repeatable; cameras without one get mid-grey', collect, [])
     .requiredOption('--task <text>', 'task instruction')
-    .requiredOption('--state <values>', 'joint state, comma-separated, in the rig units')
+    .requiredOption('--state <values>', "joint state, comma-separated in the model's joint order: radians for arm joints, 0 (closed) to 1 (open) for grippers")
     .option('--json', 'print JSON {kStar, horizon, actions, trace, timingsMs}')
     .action(async (options: RunOptions) => {
       const mode = depthMode(options);
