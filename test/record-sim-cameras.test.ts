@@ -48,11 +48,13 @@ describe('record --sim with cameras and the table task', () => {
     const byCamera = Object.fromEntries(SIM_CAMERA_NAMES.map((camera) => [camera, store.readFrames(printed.id, camera)]));
     store.close();
 
+    // 30 fps over the episode's span (3 s, longer when a busy machine skips ticks); a loaded
+    // machine may drop some frames, but most must arrive.
+    const spanS = Number(steps.at(-1)!.tNs - steps[0]!.tNs) / 1e9;
     for (const camera of SIM_CAMERA_NAMES) {
       const frames = byCamera[camera]!;
-      // 30 fps over 3 s is 90 frames; a loaded machine may drop some, but most must arrive.
       expect(frames.length).toBeGreaterThan(45);
-      expect(frames.length).toBeLessThanOrEqual(95);
+      expect(frames.length).toBeLessThanOrEqual(Math.ceil((spanS + 0.2) * 30) + 2);
       expect(frames.map((frame) => frame.index)).toEqual(frames.map((_, index) => index));
       for (let index = 1; index < frames.length; index++) expect(frames[index]!.tNs > frames[index - 1]!.tNs).toBe(true);
       // Frames and steps share the monotonic clock, so the frames fall within the steps' span.
