@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/common/package-root.js';
 
 /**
  * `npm run bench -- depth [--json] [--reuse] [OPTIONS]`: the closed loop on the simulated rig.
@@ -61,13 +61,7 @@ const PUBLISHED: Record<string, { success: number; iterations: number } | undefi
 
 const DEFAULT_SETTINGS = ['1', '2', '4', '8', '12', 'binary', 'linear', 'converge'];
 
-function findRepoRoot(): string {
-  let folder = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
-  return folder;
-}
-
-const REPO_ROOT = findRepoRoot();
+const REPO_ROOT = packageRoot();
 const CLI = path.join(REPO_ROOT, 'bin', 'rdvla.js');
 
 function parseOptions(args: string[]): DepthOptions {

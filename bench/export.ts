@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exportEpisodes } from '../src/export/export-episodes.js';
 import type { ExportOptions } from '../src/export/export-types.js';
 import { recordSyntheticEpisode } from '../src/export/test-support/synthetic-episode.js';
 import { EpisodeStore } from '../src/store/episode-store.js';
+import { packageRoot } from '../src/common/package-root.js';
 
 /**
  * `npm run bench -- export [SECONDS]`: one episode of SECONDS (60 by default) with three 640x480
@@ -16,14 +16,7 @@ import { EpisodeStore } from '../src/store/episode-store.js';
 const TARGET_LEROBOT_SPEED = 10;
 const CAMERAS = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((name) => ({ name, width: 640, height: 480, fps: 30 }));
 
-/** Returns the checkout root: the first folder above this file with a package.json (dist/bench/ or bench/). */
-function findRepoRoot(): string {
-  let folder = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
-  return folder;
-}
-
-const CACHE = path.join(findRepoRoot(), 'node_modules', '.cache', 'rdvla-bench');
+const CACHE = path.join(packageRoot(), 'node_modules', '.cache', 'rdvla-bench');
 
 /** Builds the benchmark episode once per length into the cache; returns the database path. */
 async function benchmarkDatabase(seconds: number): Promise<string> {

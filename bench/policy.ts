@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../src/policy/manifest.js';
 import type { HeadFeatures, InferenceResult } from '../src/policy/policy-types.js';
 import { RdvlaPolicy } from '../src/policy/rdvla-policy.js';
 import { mulberry32 } from '../src/policy/scratchpad.js';
 import { measureMachineLimits, type MachineLimits } from './machine-limits.js';
 import { formatBytes, iterationCost, median, type IterationCost } from './policy-figures.js';
+import { packageRoot } from '../src/common/package-root.js';
 
 /**
  * `npm run bench -- policy`: time per recurrent iteration and per inference at several depths,
@@ -19,14 +19,7 @@ import { formatBytes, iterationCost, median, type IterationCost } from './policy
  */
 const DEPTHS = [1, 4, 8, 12, 32, 64];
 
-/** Finds the checkout root: the first folder above this file (in dist/bench/ or bench/) with a package.json. */
-function findRepoRoot(): string {
-  let folder = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
-  return folder;
-}
-
-const REPO_ROOT = findRepoRoot();
+const REPO_ROOT = packageRoot();
 const TINY_MODEL = path.join(REPO_ROOT, 'native-models', 'rdvla-tiny-sim');
 const PAPER_HEAD_CACHE = path.join(REPO_ROOT, 'node_modules', '.cache', 'rdvla-bench', 'paper-head-random');
 

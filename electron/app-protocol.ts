@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
-import { packageRoot } from '../src/service/package-root.js';
+import { packageRoot } from '../src/common/package-root.js';
 import { contentSecurityPolicy } from '../src/service/static-files.js';
 
 export const APP_SCHEME = 'rdvla';

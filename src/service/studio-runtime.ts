@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createLogger } from '../common/log.js';
 import type { SimRigOptions } from '../sim/sim-rig.js';
 import { errorMessage } from '../common/errors.js';
-import { packageRoot } from './package-root.js';
+import { packageRoot } from '../common/package-root.js';
 import { StudioService } from './studio-service.js';
 import { type StudioServer, startStudioServer } from './studio-server.js';
 

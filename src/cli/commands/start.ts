@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { packageRoot } from '../../service/package-root.js';
+import { packageRoot } from '../../common/package-root.js';
 import { type ServeFlags, addServeOptions, serveBrowserMode } from './serve.js';
 
 /** Returns the Electron binary, or why the desktop window cannot open here. */

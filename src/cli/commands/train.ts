@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { monotonicMs } from '../../common/clock.js';
 import { UserError } from '../../common/errors.js';
 import { positiveInteger } from './record.js';
+import { packageRoot } from '../../common/package-root.js';
 
 interface TrainFlags {
   db: string;
@@ -47,14 +47,7 @@ interface TrainExported {
 const BAR_WIDTH = 24;
 const REQUIRED_MODULES = ['torch', 'numpy', 'onnx', 'PIL'];
 
-/** The checkout root: the first folder above this file with a package.json (works from src/ and dist/src/). */
-function findRepoRoot(): string {
-  let folder = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
-  return folder;
-}
-
-export const TRAINING_DIR = path.join(findRepoRoot(), 'training');
+export const TRAINING_DIR = path.join(packageRoot(), 'training');
 
 /** The Python the trainer runs on: RDVLA_PYTHON, else Debian's /usr/bin/python3, else python3 on PATH. */
 export function defaultPython(): string {
