@@ -61,7 +61,7 @@ export const manifestSchema = z
       }),
       fixedHorizon: positiveInt,
     }),
-    /** How the exporter made the weights; `trained: false` marks random weights. */
+    /** Origin of the weights as the exporter records it; `trained: false` marks random weights. */
     source: z.looseObject({ trained: z.boolean().optional() }).optional(),
     graphs: z.object({
       // A head-only export (benchmarks, tests) has no backbone graph.

@@ -76,7 +76,7 @@ export interface PolicyInfo {
   provider: ExecutionProvider;
   providerReason: string;
   intraOpThreads: number;
-  /** False when the manifest marks the weights as random (untrained); null when it does not say. */
+  /** False when the manifest marks the weights as random (untrained); null when it does not record it. */
   trained: boolean | null;
   cameras: string[];
   image: { height: number; width: number };

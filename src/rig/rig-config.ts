@@ -93,7 +93,7 @@ export const rigConfigSchema = z
     }),
     /** Largest change of a follower target in one tick: radians for joints, normalised units for grippers. */
     maxStepPerTick: z.object({ joint: z.number().positive(), gripper: z.number().positive() }),
-    /** What the followers do when teleop stops or fails: keep torque on at their position, or go limp. */
+    /** Behaviour of the followers when teleop stops or fails: keep torque on at their position, or go limp. */
     onStop: z.enum(['hold', 'limp']).default('hold'),
     cameras: z.array(cameraSchema).default([]),
   })

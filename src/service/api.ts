@@ -1,7 +1,7 @@
 /**
  * The Studio service API, shared by the service (Node) and the UI (renderer). Every value here
  * crosses a process boundary as JSON: times are seconds as numbers, vectors are number arrays and
- * images are base64 JPEG. This file holds types and constants only, so the renderer can import it
+ * images are base64 JPEG. This file contains types and constants only, so the renderer can import it
  * without pulling in Node modules.
  */
 
@@ -44,7 +44,7 @@ export interface ArmInfo {
   motors: MotorInfo[];
 }
 
-/** What the rig's control loop is busy with; one activity at a time. */
+/** Activity of the rig's control loop; one runs at a time. */
 export type RigActivity = 'idle' | 'teleop' | 'rollout' | 'calibration' | 'scan';
 
 export interface RigStatus {
@@ -227,7 +227,7 @@ export interface RolloutStatus {
   inferences: number;
   /** Success check of the simulated scene after the last rollout, when the rig is simulated. */
   verdict: { success: boolean; detail: string } | null;
-  /** Why the last rollout ended early, if it did. */
+  /** Reason the last rollout ended early, if it did. */
   error: string | null;
   /** Whether starting the current or last rollout stopped teleop, which does not restart on its own. */
   stoppedTeleop: boolean;
@@ -358,7 +358,7 @@ export type ExportFormat = 'lerobot' | 'aloha-hdf5';
 export interface ExportAvailability {
   available: boolean;
   formats: ExportFormat[];
-  /** Why export is unavailable, when it is. */
+  /** Reason export is unavailable, when it is. */
   reason: string | null;
 }
 
@@ -428,7 +428,7 @@ export interface RolloutApi {
   status(): Promise<RolloutStatus>;
   start(params: RolloutStartParams): Promise<RolloutStatus>;
   stop(): Promise<RolloutStatus>;
-  /** Stops the loop at once without waiting for the policy, and leaves the followers as the rig's onStop says. */
+  /** Stops the loop at once without waiting for the policy, and leaves the followers as the rig's onStop sets. */
   estop(): Promise<RolloutStatus>;
 }
 
@@ -453,7 +453,7 @@ export interface ExportApi {
   start(params: ExportStartParams): Promise<ExportResult>;
 }
 
-/** The whole service, as the UI sees it: one typed object per area. */
+/** The whole service as the UI calls it: one typed object per area. */
 export interface StudioApi {
   rig: RigApi;
   calibration: CalibrationApi;

@@ -191,7 +191,11 @@ export class XSeriesServo {
     if (mode !== 0xff && mode !== 0x01 && mode !== 0x02) return this.#fail(DataRangeError);
     if (this.#get('torqueEnable') === 1) return this.#fail(AccessError);
 
-    this.#loadFactoryValues(mode === 0xff ? 'all' : mode === 0x01 ? 'keep-id' : 'keep-id-and-baud');
+    // Factory Reset parameter: 0xFF resets everything, 0x01 keeps the ID, 0x02 keeps ID and baud rate.
+    let keep: 'all' | 'keep-id' | 'keep-id-and-baud' = 'keep-id-and-baud';
+    if (mode === 0xff) keep = 'all';
+    else if (mode === 0x01) keep = 'keep-id';
+    this.#loadFactoryValues(keep);
     this.reboot();
     return { error: this.statusError(), data: Buffer.alloc(0) };
   }

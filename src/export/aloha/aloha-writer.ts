@@ -112,7 +112,7 @@ function checkWritten(file: H5File, aligned: AlignedEpisode): void {
   const names = ['action', 'observations/qpos', ...aligned.source.cameras.map((camera) => `observations/images/${camera.name}`)];
   for (const name of names) {
     const rows = (file.get(name) as H5Dataset | null)?.shape?.[0];
-    if (rows !== aligned.length) throw new Error(`${name} holds ${rows ?? 'no'} rows after writing, not ${aligned.length}`);
+    if (rows !== aligned.length) throw new Error(`${name} contains ${rows ?? 'no'} rows after writing, expected ${aligned.length}`);
   }
 }
 
