@@ -69,7 +69,7 @@ def test_manifest_fields(tiny_model_dir):
     assert manifest["format"] == "rdvla-onnx"
     assert manifest["formatVersion"] == 1
     assert manifest["cameras"] == ["cam_high", "cam_left_wrist", "cam_right_wrist"]
-    assert manifest["chunkSize"] == 8
+    assert manifest["chunkSize"] == preset.head.chunk_size == 25
     assert manifest["actionSize"] == manifest["proprioSize"] == 14
     assert len(manifest["jointNames"]) == 14
     assert manifest["contextTokens"] == preset.backbone.context_tokens
