@@ -32,7 +32,7 @@ describe('PolicyClient', () => {
     const info = await client.load(MODEL_DIR, { provider: 'cpu', intraOpThreads: 1 });
     expect(info.name).toBe('rdvla-tiny-sim');
     expect(info.provider).toBe('cpu');
-    expect(info.sizes.chunkSize).toBe(8);
+    expect(info.sizes.chunkSize).toBe(25);
   });
 
   it('infers the PyTorch actions through the worker', async () => {

@@ -241,9 +241,9 @@ describe('RdvlaPolicy model checks', () => {
       manifest.hiddenSize = 128;
     });
     const message = await userErrorOf(() => RdvlaPolicy.load(model, { provider: 'cpu' }));
-    expect(message).toContain('prelude.onnx output s_pre has shape [1,8,64], manifest says [1,8,128]');
-    expect(message).toContain('core.onnx input s_prev has shape [1,8,64], manifest says [1,8,128]');
-    expect(message).toContain('coda.onnx input s has shape [1,8,64], manifest says [1,8,128]');
+    expect(message).toContain('prelude.onnx output s_pre has shape [1,25,64], manifest says [1,25,128]');
+    expect(message).toContain('core.onnx input s_prev has shape [1,25,64], manifest says [1,25,128]');
+    expect(message).toContain('coda.onnx input s has shape [1,25,64], manifest says [1,25,128]');
     expect(message).toMatch(/: re-export the model or fix manifest\.json$/);
   });
 

@@ -23,8 +23,9 @@ from .policy import TorchPolicy
 log = logging.getLogger("rdvla.reference")
 
 FIXED_DEPTHS = (1, 4, 12)
-# Preferred k* per adaptive mode: binary past its threshold, linear past tauBase.
-TARGET_K = {"converge": (6, 5, 7, 8, 4, 9, 10), "binary": (7, 6, 8, 5, 9, 10), "linear": (10, 11, 9, 12, 13, 14, 15, 16)}
+# Preferred k* per adaptive mode: binary past its threshold, linear past tauBase or, for a core
+# that converges within a few iterations, just past its full-chunk limit.
+TARGET_K = {"converge": (6, 5, 7, 8, 4, 9, 10), "binary": (7, 6, 8, 5, 9, 10), "linear": (10, 11, 9, 12, 13, 14, 15, 16, 8, 7)}
 DELTA_MARGIN = 1.5  # delta sits this factor away from the neighbouring trace values, at least
 
 CASES = [
