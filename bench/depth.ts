@@ -67,10 +67,10 @@ const CLI = path.join(REPO_ROOT, 'bin', 'rdvla.js');
 function parseOptions(args: string[]): DepthOptions {
   const options: DepthOptions = {
     work: path.join(REPO_ROOT, 'node_modules', '.cache', 'rdvla-bench', 'depth'),
-    episodes: 40,
-    recordSeconds: 6,
-    steps: 1500,
-    batchSize: 32,
+    episodes: 700,
+    recordSeconds: 5,
+    steps: 6000,
+    batchSize: 16,
     depthMean: 8,
     rollouts: 10,
     rolloutSeconds: 6,
