@@ -257,6 +257,8 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         raise SystemExit(f"{out} already contains a training run: pass --resume to continue it, or choose another --out")
     if options.resume and not state_path.exists():
         raise SystemExit(f"--resume: {state_path} not found, so there is no run to continue: drop --resume to start one")
+    if not state_path.exists() and (out / "manifest.json").exists():
+        raise SystemExit(f"{out} already contains a model and no training state to resume: choose another --out, or delete the model first")
 
     device = distributed.device
     preset, policy, optimizer, scheduler = build_training(options, device)
@@ -283,6 +285,8 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
             save_train_state(state_path, TrainState(step, loss, dataset.normalization, dataset.episode_ids(), asdict_options(options)),
                              policy, optimizer, scheduler)
 
+    if saved is not None and first_step >= options.steps:
+        raise SystemExit(f"{out}: the saved run already finished {first_step} steps: pass a larger --steps to train further")
     progress = Progress(options, first_step)
     loss = float("nan")
     completed = first_step

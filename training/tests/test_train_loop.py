@@ -54,6 +54,21 @@ def test_existing_run_needs_resume(db_path, tmp_path):
         run_training(options(db_path, tmp_path / "run", steps=2))
 
 
+def test_resume_of_finished_run_fails(db_path, tmp_path):
+    run_training(options(db_path, tmp_path / "run", steps=2))
+    with pytest.raises(SystemExit, match="already finished 2 steps: pass a larger --steps"):
+        run_training(options(db_path, tmp_path / "run", steps=2, resume=True))
+
+
+def test_model_folder_is_not_overwritten(db_path, tmp_path):
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    with pytest.raises(SystemExit, match="already contains a model"):
+        run_training(options(db_path, out))
+    assert (out / "manifest.json").read_text() == "{}"
+
+
 def test_resume_without_state_fails(db_path, tmp_path):
     with pytest.raises(SystemExit, match="no run to continue"):
         run_training(options(db_path, tmp_path / "empty", resume=True))

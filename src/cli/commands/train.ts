@@ -155,7 +155,9 @@ async function runTrainer(flags: TrainFlags): Promise<TrainExported> {
     });
     clearBar();
     if (code !== 0 || exported === undefined) {
-      throw new UserError(`training stopped with exit code ${code}: see the trainer's messages above; continue a saved run with --resume`);
+      const hasSavedState = existsSync(path.join(flags.out, 'training', 'state.pt'));
+      const nextStep = hasSavedState ? `continue the run saved in ${flags.out} with --resume` : 'fix what the trainer reported and run the command again';
+      throw new UserError(`training stopped with exit code ${code}: see the trainer's messages above, then ${nextStep}`);
     }
     return exported;
   } finally {
@@ -191,7 +193,7 @@ export function registerTrainCommand(program: Command): void {
       if (flags.json) {
         console.log(JSON.stringify({ event: 'done', out: result.out, steps: flags.steps, finalLoss: result.finalLoss, seconds }));
       } else {
-        console.log(`trained ${result.out}: ${flags.steps} steps in ${formatDuration(seconds)}, final loss ${result.finalLoss.toFixed(4)}`);
+        console.log(`trained ${result.out}: ${flags.steps} steps in ${formatDuration(seconds)}, final loss ${result.finalLoss.toFixed(4)} (last batch)`);
       }
     });
 }
