@@ -155,4 +155,11 @@ describe('rdvla policy', () => {
       'core_kv_context float32 [2,2,4,72,16]',
     ]);
   });
+
+  it('info prints the horizon rules', async () => {
+    const output = await rdvla('policy', 'info', '--model', MODEL_DIR, '--provider', 'cpu');
+    expect(output.exitCode).toBe(0);
+    expect(output.stdout).toContain('binary hard-replans-sooner (threshold 4: 4/8)');
+    expect(output.stdout).toContain('linear (whole chunk at k* <= 6, else max(2, 7 - max(0, k* - 8)))');
+  });
 });

@@ -101,13 +101,19 @@ function printInfo(info: PolicyInfo): void {
   const inference = info.inference;
   console.log(
     `inference: depth ${inference.defaultDepth}, adaptive up to ${inference.maxIterations} iterations with delta ${inference.delta} from k = ${inference.firstCheck}, ` +
-      `fixed horizon ${inference.fixedHorizon}, binary ${inference.binary.direction} (threshold ${inference.binary.threshold}: ${inference.binary.short}/${inference.binary.long})`,
+      `fixed horizon ${inference.fixedHorizon}, binary ${inference.binary.direction} (threshold ${inference.binary.threshold}: ${inference.binary.short}/${inference.binary.long}), ` +
+      `linear ${linearRuleText(inference.linear)}`,
   );
   for (const [graph, description] of Object.entries(info.graphs)) {
     console.log(`${graph}: ${description.file}, ${(description.bytes / 1e6).toFixed(2)} MB`);
     console.log(`  in:  ${description.inputs.join('; ')}`);
     console.log(`  out: ${description.outputs.join('; ')}`);
   }
+}
+
+function linearRuleText(rule: PolicyInfo['inference']['linear']): string {
+  const fullChunk = rule.fullChunkAtOrBelow === undefined || rule.fullChunkAtOrBelow === null ? '' : `whole chunk at k* <= ${rule.fullChunkAtOrBelow}, else `;
+  return `(${fullChunk}max(${rule.hMin}, ${rule.hMax} - max(0, k* - ${rule.tauBase})))`;
 }
 
 function printResult(result: InferenceResult): void {
