@@ -263,6 +263,8 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     device = distributed.device
     preset, policy, optimizer, scheduler = build_training(options, device)
     saved: Optional[TrainState] = load_train_state(state_path, policy, optimizer, scheduler) if options.resume else None
+    if saved is not None and saved.step >= options.steps:
+        raise SystemExit(f"{out}: the saved run already finished {saved.step} steps: pass a larger --steps to train further")
     dataset = build_dataset(options, saved.normalization if saved else None)
     if saved is not None and saved.episode_ids != dataset.episode_ids():
         raise SystemExit(
@@ -285,8 +287,6 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
             save_train_state(state_path, TrainState(step, loss, dataset.normalization, dataset.episode_ids(), asdict_options(options)),
                              policy, optimizer, scheduler)
 
-    if saved is not None and first_step >= options.steps:
-        raise SystemExit(f"{out}: the saved run already finished {first_step} steps: pass a larger --steps to train further")
     progress = Progress(options, first_step)
     loss = float("nan")
     completed = first_step

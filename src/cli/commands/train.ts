@@ -155,9 +155,7 @@ async function runTrainer(flags: TrainFlags): Promise<TrainExported> {
     });
     clearBar();
     if (code !== 0 || exported === undefined) {
-      const hasSavedState = existsSync(path.join(flags.out, 'training', 'state.pt'));
-      const nextStep = hasSavedState ? `continue the run saved in ${flags.out} with --resume` : 'fix what the trainer reported and run the command again';
-      throw new UserError(`training stopped with exit code ${code}: see the trainer's messages above, then ${nextStep}`);
+      throw new UserError(`training stopped with exit code ${code}: see the trainer's messages above`);
     }
     return exported;
   } finally {
