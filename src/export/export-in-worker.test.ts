@@ -1,14 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { UserError } from '../common/errors.js';
-import { EpisodeStore } from '../store/episode-store.js';
 import { exportEpisodes } from './export-episodes.js';
 import { exportEpisodesInWorker } from './export-in-worker.js';
 import type { ExportProgress, ExportResult } from './export-types.js';
 import { dumpHdf5 } from './test-support/read-back.js';
-import { recordSyntheticEpisode } from './test-support/synthetic-episode.js';
+import { createSyntheticDatabase } from './test-support/synthetic-episode.js';
 
 const CAMERAS = [{ name: 'cam_high', width: 64, height: 48, fps: 30 }];
 
@@ -16,12 +14,10 @@ let dir: string;
 let dbPath: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rdvla-export-worker-'));
-  dbPath = join(dir, 'episodes.db');
-  const store = EpisodeStore.open(dbPath);
-  await recordSyntheticEpisode(store, { seconds: 1, cameras: CAMERAS, seed: 11 });
-  await recordSyntheticEpisode(store, { seconds: 0.8, cameras: CAMERAS, seed: 12, kind: 'rollout', task: 'stack the cups' });
-  store.close();
+  ({ dir, dbPath } = await createSyntheticDatabase('rdvla-export-worker-', [
+    { seconds: 1, cameras: CAMERAS, seed: 11 },
+    { seconds: 0.8, cameras: CAMERAS, seed: 12, kind: 'rollout', task: 'stack the cups' },
+  ]));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

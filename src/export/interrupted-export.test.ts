@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { UserError } from '../common/errors.js';
-import { EpisodeStore } from '../store/episode-store.js';
 import { exportEpisodes } from './export-episodes.js';
 import { prepareStagingDir } from './staging-dir.js';
-import { recordSyntheticEpisode } from './test-support/synthetic-episode.js';
+import { createSyntheticDatabase } from './test-support/synthetic-episode.js';
 
 const FIXTURE = fileURLToPath(new URL('./test-support/export-until-killed.ts', import.meta.url));
 
@@ -16,13 +14,11 @@ let dir: string;
 let dbPath: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rdvla-interrupt-'));
-  dbPath = join(dir, 'episodes.db');
-  const store = EpisodeStore.open(dbPath);
   const cameras = [{ name: 'cam_high', width: 160, height: 120, fps: 30 }];
-  await recordSyntheticEpisode(store, { seconds: 2, cameras, seed: 1 });
-  await recordSyntheticEpisode(store, { seconds: 2, cameras, seed: 2 });
-  store.close();
+  ({ dir, dbPath } = await createSyntheticDatabase('rdvla-interrupt-', [
+    { seconds: 2, cameras, seed: 1 },
+    { seconds: 2, cameras, seed: 2 },
+  ]));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EpisodeStore } from '../store/episode-store.js';
-import { recordSyntheticEpisode } from './test-support/synthetic-episode.js';
+import { createSyntheticDatabase } from './test-support/synthetic-episode.js';
 import { FileWriteError, storageFailure } from './write-failure.js';
 
 const CLI = fileURLToPath(new URL('./test-support/rdvla-cli.ts', import.meta.url));
@@ -35,11 +33,9 @@ describe('export to a full filesystem', () => {
   let tmpfs: string | null = null;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rdvla-full-disk-'));
-    dbPath = join(dir, 'episodes.db');
-    const store = EpisodeStore.open(dbPath);
-    await recordSyntheticEpisode(store, { seconds: 4, cameras: [{ name: 'cam_high', width: 160, height: 120, fps: 30 }], seed: 7 });
-    store.close();
+    ({ dir, dbPath } = await createSyntheticDatabase('rdvla-full-disk-', [
+      { seconds: 4, cameras: [{ name: 'cam_high', width: 160, height: 120, fps: 30 }], seed: 7 },
+    ]));
 
     // Only root can mount a small tmpfs; the full-disk tests skip without one.
     const mountPoint = join(dir, 'small');

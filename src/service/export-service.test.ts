@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { recordSyntheticEpisode } from '../export/test-support/synthetic-episode.js';
-import { EpisodeStore } from '../store/episode-store.js';
+import { createSyntheticDatabase } from '../export/test-support/synthetic-episode.js';
 import type { ExportProgress } from './api.js';
 import { ExportService } from './export-service.js';
 import { ServiceEvents } from './service-events.js';
@@ -12,11 +10,9 @@ let dir: string;
 let dbPath: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rdvla-export-service-'));
-  dbPath = join(dir, 'episodes.db');
-  const store = EpisodeStore.open(dbPath);
-  await recordSyntheticEpisode(store, { seconds: 1, cameras: [{ name: 'cam_high', width: 64, height: 48, fps: 30 }], seed: 21 });
-  store.close();
+  ({ dir, dbPath } = await createSyntheticDatabase('rdvla-export-service-', [
+    { seconds: 1, cameras: [{ name: 'cam_high', width: 64, height: 48, fps: 30 }], seed: 21 },
+  ]));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,13 @@
  * each camera's rate, both with jittered times. Cameras start late and drop an occasional frame.
  * Frames are JPEGs cut from a textured scene, and rollouts get one inference per action chunk.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { alohaRig } from '../../rig/presets.js';
 import { mulberry32 } from '../../sim/seeded-random.js';
-import type { EpisodeStore } from '../../store/episode-store.js';
+import { EpisodeStore } from '../../store/episode-store.js';
 import type { EpisodeKind, EpisodeOutcome, FrameRecord, InferenceRecord, StepSample } from '../../store/episode-types.js';
 
 export interface SyntheticCamera {
@@ -144,4 +147,17 @@ export async function recordSyntheticEpisode(store: EpisodeStore, options: Synth
   if (kind === 'rollout') store.appendInferences(id, inferences(stepCount, options.seed, startNs, stepNs));
   if (!options.incomplete) store.finishEpisode(id, { endNs: endNs + BigInt(Math.round(stepNs)), outcome: options.outcome ?? 'success' });
   return id;
+}
+
+/** Creates a temporary folder with an episode database that contains one synthetic episode per entry of `episodes`. */
+export async function createSyntheticDatabase(prefix: string, episodes: SyntheticEpisodeOptions[]): Promise<{ dir: string; dbPath: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dbPath = join(dir, 'episodes.db');
+  const store = EpisodeStore.open(dbPath);
+  try {
+    for (const episode of episodes) await recordSyntheticEpisode(store, episode);
+  } finally {
+    store.close();
+  }
+  return { dir, dbPath };
 }
