@@ -255,10 +255,10 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     state_path = out / STATE_FILE
     if state_path.exists() and not options.resume:
         raise SystemExit(f"{out} already contains a training run: pass --resume to continue it, or choose another --out")
-    if options.resume and not state_path.exists():
-        raise SystemExit(f"--resume: {state_path} not found, so there is no run to continue: drop --resume to start one")
     if not state_path.exists() and (out / "manifest.json").exists():
         raise SystemExit(f"{out} already contains a model and no training state to resume: choose another --out, or delete the model first")
+    if options.resume and not state_path.exists():
+        raise SystemExit(f"--resume: {state_path} not found, so there is no run to continue: drop --resume to start one")
 
     device = distributed.device
     preset, policy, optimizer, scheduler = build_training(options, device)

@@ -66,6 +66,8 @@ def test_model_folder_is_not_overwritten(db_path, tmp_path):
     (out / "manifest.json").write_text("{}")
     with pytest.raises(SystemExit, match="already contains a model"):
         run_training(options(db_path, out))
+    with pytest.raises(SystemExit, match="already contains a model"):
+        run_training(options(db_path, out, resume=True))
     assert (out / "manifest.json").read_text() == "{}"
 
 

@@ -159,7 +159,7 @@ describe('rdvla policy', () => {
   it('info prints the horizon rules', async () => {
     const output = await rdvla('policy', 'info', '--model', MODEL_DIR, '--provider', 'cpu');
     expect(output.exitCode).toBe(0);
-    expect(output.stdout).toContain('binary hard-replans-sooner (threshold 4: 4/8)');
+    expect(output.stdout).toContain('binary hard-replans-sooner (4 actions at k* > 4, else 8)');
     expect(output.stdout).toContain('linear (whole chunk at k* <= 6, else max(2, 7 - max(0, k* - 8)))');
   });
 });

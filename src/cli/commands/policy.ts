@@ -101,7 +101,7 @@ function printInfo(info: PolicyInfo): void {
   const inference = info.inference;
   console.log(
     `inference: depth ${inference.defaultDepth}, adaptive up to ${inference.maxIterations} iterations with delta ${inference.delta} from k = ${inference.firstCheck}, ` +
-      `fixed horizon ${inference.fixedHorizon}, binary ${inference.binary.direction} (threshold ${inference.binary.threshold}: ${inference.binary.short}/${inference.binary.long}), ` +
+      `fixed horizon ${inference.fixedHorizon}, binary ${binaryRuleText(inference.binary)}, ` +
       `linear ${linearRuleText(inference.linear)}`,
   );
   for (const [graph, description] of Object.entries(info.graphs)) {
@@ -109,6 +109,11 @@ function printInfo(info: PolicyInfo): void {
     console.log(`  in:  ${description.inputs.join('; ')}`);
     console.log(`  out: ${description.outputs.join('; ')}`);
   }
+}
+
+function binaryRuleText(rule: PolicyInfo['inference']['binary']): string {
+  const [hard, easy] = rule.direction === 'hard-replans-sooner' ? [rule.short, rule.long] : [rule.long, rule.short];
+  return `${rule.direction} (${hard} actions at k* > ${rule.threshold}, else ${easy})`;
 }
 
 function linearRuleText(rule: PolicyInfo['inference']['linear']): string {
