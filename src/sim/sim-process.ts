@@ -92,7 +92,12 @@ process.on('message', (message: SimRequest) => {
     }
   } else if (message.type === 'reset-scene' || message.type === 'verdict') {
     if (!scene) reply({ type: 'error', message: `cannot handle ${message.type} before the simulator has started` });
-    else if (message.type === 'reset-scene') reply({ type: 'scene', ...scene.reset(message.seed) });
+    else if (message.type === 'reset-scene') {
+      scene.reset(message.seed).then(
+        (placed) => reply({ type: 'scene', ...placed }),
+        (error: unknown) => reply({ type: 'error', message: errorMessage(error) }),
+      );
+    }
     else reply({ type: 'verdict', ...scene.verdict() });
   } else if (message.type === 'stop') {
     shutdown();

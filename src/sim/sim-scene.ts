@@ -1,6 +1,6 @@
 import { monotonicNs } from '../common/clock.js';
 import { createLogger } from '../common/log.js';
-import { rawToVector } from '../rig/joint-layout.js';
+import { rawToVector, vectorToRaw } from '../rig/joint-layout.js';
 import type { ArmName, RigConfig, Side } from '../rig/rig-config.js';
 import { bothArmPoses } from './arm-kinematics.js';
 import { SimCameraFeed } from './sim-camera-feed.js';
@@ -8,7 +8,8 @@ import type { SimCameraStream } from './sim-camera-protocol.js';
 import type { SimBus } from './sim-bus.js';
 import { isSimCameraName } from './sim-cameras.js';
 import { type SceneVerdict, type TableScene, createTableScene, judgeScene } from './table-scene.js';
-import type { SceneOperator } from './task-operator.js';
+import { HOMING_SECONDS, type SceneOperator } from './task-operator.js';
+import type { LeaderJoints } from './operator-script.js';
 
 const log = createLogger('sim-scene');
 
@@ -24,8 +25,11 @@ export interface SimSceneOptions {
 
 /** The table task inside the simulator process: the current scene, its verdict and the cameras that show it. */
 export interface SimScene {
-  /** Places new targets (from `seed`, or the next seed of this run) and has the operator solve them from now. */
-  reset(seed?: number): { task: string; seed: number };
+  /**
+   * Places new targets (from `seed`, or the next seed of this run) and brings every arm to the
+   * scene's home pose; resolves once they are there, and the operator solves the scene from then on.
+   */
+  reset(seed?: number): Promise<{ task: string; seed: number }>;
   verdict(): SceneVerdict;
   stop(): Promise<void>;
 }
@@ -43,6 +47,18 @@ function followerJoints(rig: RigConfig, buses: Record<ArmName, SimBus>): Record<
     return rawToVector(rig.arms[name], raw);
   };
   return { left: read('left'), right: read('right') };
+}
+
+/**
+ * Puts the follower motors exactly at `pose`. Under teleop they have followed the leaders there
+ * already; in a rollout nothing drove them, so this is where the arms jump to their start pose.
+ */
+function placeFollowers(rig: RigConfig, buses: Record<ArmName, SimBus>, pose: LeaderJoints): void {
+  for (const side of ['left', 'right'] as const) {
+    const name = `${side}_follower` as const;
+    const raw = vectorToRaw(rig.arms[name], pose[side]);
+    buses[name].servos.forEach((servo, index) => servo.placeAt(raw[index]!));
+  }
 }
 
 const SIM_CAMERA_VIEWS = { cam_high: 'high', cam_left_wrist: 'left', cam_right_wrist: 'right' } as const;
@@ -67,12 +83,14 @@ export async function startSimScene(options: SimSceneOptions): Promise<SimScene>
   const feed = streams.length > 0 ? await SimCameraFeed.start(streams, scene, readJoints) : null;
 
   return {
-    reset(seed) {
+    async reset(seed) {
       resets += 1;
       scene = createTableScene(seed ?? sceneSeed(options.seed, resets));
-      operator.solve(scene, Number(monotonicNs() - options.startNs) / 1e9);
+      const home = operator.solve(scene, Number(monotonicNs() - options.startNs) / 1e9);
       feed?.setScene(scene);
       log.info(`scene ${scene.seed}: ${scene.task}`);
+      await new Promise((resolve) => setTimeout(resolve, HOMING_SECONDS * 1000));
+      placeFollowers(rig, buses, home);
       return { task: scene.task, seed: scene.seed };
     },
     verdict() {

@@ -1,5 +1,5 @@
 import type { Side } from '../rig/rig-config.js';
-import { solveTipDown } from './arm-kinematics.js';
+import { ARM_GEOMETRY, solveTipDown } from './arm-kinematics.js';
 import type { LeaderJoints, LeaderOperator } from './operator-script.js';
 import { mulberry32, uniform } from './seeded-random.js';
 import { type TableScene, targetOf } from './table-scene.js';
@@ -16,6 +16,12 @@ const CLOSED_GRIPPER = 0.2;
 const SWAY_AMPLITUDE_RAD = 0.004;
 const SIDES: readonly Side[] = ['left', 'right'];
 const JOINTS_PER_ARM = 6;
+/** Time a scene reset takes to bring the arms from wherever they are to the home pose. */
+export const HOMING_SECONDS = 1.5;
+/** Home pose: each tip this far in front of its base and above the table, gripper open. */
+const HOME_TIP = { forwardM: 0.25, heightM: 0.2 } as const;
+/** Largest seeded offset of each arm joint from the home pose, so episodes do not all start alike. */
+const HOME_JITTER_RAD = 0.05;
 
 interface SidePlan {
   start: number[];
@@ -71,6 +77,27 @@ function planSide(scene: TableScene, side: Side, start: number[], random: () => 
   };
 }
 
+/**
+ * The pose every scene starts from, as a lab's episodes start from the arms' rest pose: each tip
+ * in front of its base, above the table, gripper open, with seeded offsets of up to
+ * HOME_JITTER_RAD per arm joint.
+ */
+export function homePose(seed: number): LeaderJoints {
+  const random = mulberry32(seed ^ 0x40e);
+  const side = (name: Side): number[] => {
+    const base = ARM_GEOMETRY.bases[name];
+    const joints = solveTipDown(name, [base[0], base[1] + HOME_TIP.forwardM, HOME_TIP.heightM])!;
+    return [...joints.map((value) => value + uniform(random, -HOME_JITTER_RAD, HOME_JITTER_RAD)), 1];
+  };
+  return { left: side('left'), right: side('right') };
+}
+
+/** Moves the leader arms from `from` at `startS` to `to` along a minimum-jerk path in joint space, then holds `to`. */
+function createHomingOperator(from: LeaderJoints, to: LeaderJoints, startS: number): LeaderOperator {
+  const at = (tSeconds: number): number => minimumJerk((tSeconds - startS) / HOMING_SECONDS);
+  return { leaderJointsAt: (tSeconds) => ({ left: blend(from.left, to.left, at(tSeconds)), right: blend(from.right, to.right, at(tSeconds)) }) };
+}
+
 /** Minimum-jerk progress 0..1 over normalised time 0..1. */
 function minimumJerk(progress: number): number {
   const t = Math.min(1, Math.max(0, progress));
@@ -105,8 +132,9 @@ function sideJointsAt(plan: SidePlan, elapsedS: number): number[] {
 }
 
 /**
- * The simulated rig's leader operator: it runs the idle script until a scene is set, then
- * solves each new scene from wherever the leader arms are at that moment.
+ * The simulated rig's leader operator: it runs the idle script until a scene is set. For each new
+ * scene it brings the leader arms to the scene's home pose (HOMING_SECONDS), then solves the
+ * scene from there.
  */
 export class SceneOperator implements LeaderOperator {
   #current: LeaderOperator;
@@ -119,9 +147,15 @@ export class SceneOperator implements LeaderOperator {
     return this.#current.leaderJointsAt(tSeconds);
   }
 
-  /** Starts solving `scene` at time `tSeconds` of the operator's clock. */
-  solve(scene: TableScene, tSeconds: number): void {
-    const startPose = this.#current.leaderJointsAt(tSeconds);
-    this.#current = createTaskOperator(scene, tSeconds, startPose);
+  /**
+   * Starts homing at time `tSeconds` of the operator's clock and solving `scene` from the home
+   * pose HOMING_SECONDS later; returns the home pose.
+   */
+  solve(scene: TableScene, tSeconds: number): LeaderJoints {
+    const home = homePose(scene.seed);
+    const homing = createHomingOperator(this.#current.leaderJointsAt(tSeconds), home, tSeconds);
+    const task = createTaskOperator(scene, tSeconds + HOMING_SECONDS, home);
+    this.#current = { leaderJointsAt: (t) => (t < tSeconds + HOMING_SECONDS ? homing : task).leaderJointsAt(t) };
+    return home;
   }
 }

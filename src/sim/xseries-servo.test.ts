@@ -150,6 +150,19 @@ describe('XSeriesServo motion', () => {
     expect(readField(servo, 'presentVelocity')).toBe(-100);
   });
 
+  it('placeAt moves the horn at once and keeps it there under torque', () => {
+    const { servo, clock } = servoWithClock({ initialPosition: 1000 });
+    writeField(servo, 'torqueEnable', 1);
+    writeField(servo, 'goalPosition', 3000);
+    clock.advanceMs(50);
+    servo.placeAt(2500);
+    expect(readField(servo, 'presentPosition')).toBe(2500);
+    expect(readField(servo, 'goalPosition')).toBe(2500);
+    clock.advanceMs(500);
+    expect(readField(servo, 'presentPosition')).toBe(2500);
+    expect(readField(servo, 'presentVelocity')).toBe(0);
+  });
+
   it('torque off holds still without an operator', () => {
     const { servo, clock } = servoWithClock({ initialPosition: 1500 });
     writeField(servo, 'goalPosition', 3000);

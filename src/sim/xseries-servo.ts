@@ -200,6 +200,17 @@ export class XSeriesServo {
     return { error: this.statusError(), data: Buffer.alloc(0) };
   }
 
+  /**
+   * Puts the horn at `position` (a register value) at once, as a simulator reset does, with Goal
+   * Position there too so a torqued motor stays put.
+   */
+  placeAt(position: number): void {
+    this.advance();
+    this.#motion = { position: this.#toMotorFrame(position), velocity: 0, error: 0 };
+    this.#set('goalPosition', Math.round(position));
+    this.#writePresentValues(this.#now(), this.#get('torqueEnable') === 1);
+  }
+
   /** Integrates the motion up to now and refreshes the present-value registers. */
   advance(): void {
     const nowNs = this.#now();
