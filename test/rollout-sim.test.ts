@@ -96,6 +96,16 @@ describe('rollout on the simulated rig', () => {
   });
 });
 
+describe('rollout with a missing model folder', () => {
+  it('fails before the simulator starts', async () => {
+    const missing = path.join(tmpdir(), 'rdvla-no-such-model');
+    const result = await runCli(['rollout', '--sim', '--model', missing, '--seconds', '1', '--json'], { timeoutMs: 60_000 });
+    expect(result.code).toBe(1);
+    expect(messageLines(result.stderr)).toEqual([`rdvla: model directory ${missing} not found: pass the folder that holds manifest.json`]);
+    expect(result.stderr).not.toContain('simulated rig');
+  }, 90_000);
+});
+
 // The rig runs in this test process, so SIGINT reaches only the CLI and not the simulator's ports.
 describe('rollout interrupted by SIGINT', () => {
   let sim: SimRig;

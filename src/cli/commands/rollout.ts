@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { PROVIDERS, type ExecutionProvider } from '../../policy/execution-provider.js';
+import { loadModelDir } from '../../policy/model-dir.js';
 import type { DepthMode } from '../../policy/policy-types.js';
 import type { RolloutEvent, RolloutSummary } from '../../rollout/rollout-telemetry.js';
 import { RolloutTelemetry } from '../../rollout/rollout-telemetry.js';
@@ -94,6 +95,8 @@ export function registerRolloutCommand(program: Command): void {
     .action(async (flags: RolloutFlags) => {
       const mode = depthModeFromFlags(flags);
       if (!flags.sim && flags.task === undefined) throw new UserError('--task is required with --rig: pass the instruction for the policy');
+      // A wrong model folder fails here, before a rig or the simulator starts.
+      loadModelDir(flags.model);
       const { rig, sim, stop } = await rigFromFlags(flags);
 
       const telemetry = new RolloutTelemetry();
