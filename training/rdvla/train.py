@@ -46,8 +46,8 @@ STATE_FILE = Path("training") / "state.pt"
 NORMALIZATION_FILE = Path("training") / "normalization.json"
 CHECKPOINT_FILE = "checkpoint.pt"
 
-# Streams of the per-step random generators, so batches, depths and S_0 never share draws.
-DEPTH_STREAM, SCRATCHPAD_STREAM, BATCH_STREAM = 1, 2, 3
+# Streams of the per-step random generators, so batches, depths, S_0 and noise never share draws.
+DEPTH_STREAM, SCRATCHPAD_STREAM, BATCH_STREAM, NOISE_STREAM = 1, 2, 3, 4
 
 
 @dataclass
@@ -68,6 +68,7 @@ class TrainOptions:
     grad_clip: float = 1.0
     depth_mean: int = 32
     bptt_depth: int = 8
+    state_noise: float = 0.0
     seed: int = 0
     device: str = "auto"
     resume: bool = False
@@ -230,6 +231,11 @@ def train_step(
     indices = torch.randint(len(dataset), (options.batch_size,), generator=step_generator(options.seed, step, BATCH_STREAM, rank))
     batch = {key: value.to(device) for key, value in dataset.batch(indices.tolist()).items()}
     s0 = head.random_scratchpad(options.batch_size, step_generator(options.seed, step, SCRATCHPAD_STREAM, rank)).to(device)
+    if options.state_noise > 0:
+        # Noise in joint units, scaled into the normalised state the model reads.
+        scale = torch.from_numpy(options.state_noise / dataset.normalization.state_std.astype("float32")).to(device)
+        noise = torch.randn(batch["proprio"].shape, generator=step_generator(options.seed, step, NOISE_STREAM, rank)).to(device)
+        batch["proprio"] = batch["proprio"] + noise * scale
 
     predicted = model(batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth)
     loss = l1_chunk_loss(predicted, batch["actions"])
@@ -364,6 +370,9 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     parser.add_argument("--depth-mean", type=int, default=32,
                         help="mean of the training depth schedule (default: 32; a CPU run of the tiny model may use 8)")
     parser.add_argument("--bptt-depth", type=int, default=8, help="last iterations that keep gradients (default: 8)")
+    parser.add_argument("--state-noise", type=float, default=0.0,
+                        help="standard deviation of Gaussian noise added to the joint state in training, in joint units "
+                             "(radians; gripper 0..1), so the policy cannot read the task from the state alone (default: 0)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, batches, depths and S_0 (default: 0)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or a torch device name (default: auto)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in DIR/training/state.pt")
@@ -375,6 +384,8 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     parser.add_argument("--threads", type=int, help="PyTorch CPU threads per process (default: PyTorch's choice)")
     args = parser.parse_args(argv)
 
+    if args.state_noise < 0:
+        parser.error(f"--state-noise must be at least 0, got {args.state_noise}")
     for flag, value, minimum in (("--steps", args.steps, 1), ("--batch-size", args.batch_size, 1), ("--depth-mean", args.depth_mean, 1),
                                  ("--bptt-depth", args.bptt_depth, 1), ("--warmup-steps", args.warmup_steps, 1),
                                  ("--checkpoint-every", args.checkpoint_every, 1), ("--log-every", args.log_every, 1)):
@@ -386,7 +397,7 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     return TrainOptions(
         db=args.db, out=args.out, task=args.task, outcomes=args.outcome, kinds=args.kind, include_incomplete=args.include_incomplete,
         preset=args.preset, steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
-        weight_decay=args.weight_decay, depth_mean=args.depth_mean, bptt_depth=args.bptt_depth, seed=args.seed,
+        weight_decay=args.weight_decay, depth_mean=args.depth_mean, bptt_depth=args.bptt_depth, state_noise=args.state_noise, seed=args.seed,
         device=args.device, resume=args.resume, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
         progress=args.progress, export=args.export, name=args.name,
     )

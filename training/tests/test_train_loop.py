@@ -9,7 +9,7 @@ import torch
 import torch.multiprocessing as mp
 
 from rdvla.policy import TorchPolicy
-from rdvla.train import STATE_FILE, TrainOptions, build_training, run_training
+from rdvla.train import STATE_FILE, TrainOptions, build_training, parse_args, run_training
 from rdvla.train_state import load_train_state
 from train_fixtures import make_training_database
 
@@ -33,6 +33,21 @@ def test_resume_gives_same_weights(db_path, tmp_path):
 
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_state_noise_changes_training_and_repeats(db_path, tmp_path):
+    plain = run_training(options(db_path, tmp_path / "plain", steps=2))
+    noisy = run_training(options(db_path, tmp_path / "noisy", steps=2, state_noise=0.1))
+    again = run_training(options(db_path, tmp_path / "again", steps=2, state_noise=0.1))
+
+    assert any(not torch.equal(a, b) for a, b in zip(plain.state_dict().values(), noisy.state_dict().values()))
+    for (name, a), b in zip(noisy.state_dict().items(), again.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_negative_state_noise_is_rejected():
+    with pytest.raises(SystemExit):
+        parse_args(["--db", "x.db", "--out", "y", "--state-noise", "-0.1"])
 
 
 def test_state_records_step_and_statistics(db_path, tmp_path):

@@ -39,7 +39,7 @@ async function rdvla(...args: string[]): Promise<{ stdout: string[]; stderr: str
 
 it('progress line shows bar, loss, rate and time left', () => {
   const line = formatProgress({ event: 'progress', step: 50, steps: 200, loss: 0.123456, lr: 1e-3, depth: 9, itPerS: 3.25, leftS: 46.2 });
-  expect(line).toBe('[######------------------] 50/200 loss 0.1235 3.25 it/s, 46s left');
+  expect(line).toBe('[######------------------] 50/200 mean loss 0.1235 3.25 it/s, 46s left');
 });
 
 it('duration formats minutes and unknowns', () => {

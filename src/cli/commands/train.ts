@@ -18,6 +18,7 @@ interface TrainFlags {
   batchSize: number;
   depthMean: number;
   lr?: string;
+  stateNoise?: string;
   seed?: number;
   device: string;
   resume?: boolean;
@@ -77,12 +78,12 @@ export function formatDuration(seconds: number | null): string {
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }
 
-/** Renders one progress line: bar, step, loss, iterations per second and time left. */
+/** Renders one progress line: bar, step, mean loss since the previous line, iterations per second and time left. */
 export function formatProgress(progress: TrainProgress): string {
   const filled = Math.round((BAR_WIDTH * progress.step) / progress.steps);
   const bar = '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
   return (
-    `[${bar}] ${progress.step}/${progress.steps} loss ${progress.loss.toFixed(4)} ` +
+    `[${bar}] ${progress.step}/${progress.steps} mean loss ${progress.loss.toFixed(4)} ` +
     `${progress.itPerS.toFixed(2)} it/s, ${formatDuration(progress.leftS)} left`
   );
 }
@@ -103,6 +104,7 @@ function trainerArguments(flags: TrainFlags): string[] {
   args.push('--outcome', flags.outcome, '--kind', flags.kind, '--device', flags.device);
   if (flags.task !== undefined) args.push('--task', flags.task);
   if (flags.lr !== undefined) args.push('--lr', flags.lr);
+  if (flags.stateNoise !== undefined) args.push('--state-noise', flags.stateNoise);
   if (flags.seed !== undefined) args.push('--seed', String(flags.seed));
   if (flags.resume) args.push('--resume');
   if (flags.name !== undefined) args.push('--name', flags.name);
@@ -177,6 +179,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', 'samples per step (per process under torchrun)', positiveInteger, 32)
     .option('--depth-mean <n>', 'mean recurrence depth of training (32 as published; 8 trains the tiny model faster on a CPU)', positiveInteger, 32)
     .option('--lr <rate>', 'peak learning rate (default 1e-3)')
+    .option('--state-noise <rad>', 'Gaussian noise added to the joint state in training, in radians (default 0)')
     .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', (value) => Number.parseInt(value, 10))
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
