@@ -34,13 +34,13 @@ describe('SceneOperator', () => {
 
       const scene = createTableScene(seed * 31);
       operator.solve(scene, idleS);
-      const atFive = teleop(operator, idleS, HOMING_SECONDS + 5, beforeReset);
-      const poses = bothArmPoses(atFive);
+      const afterSolve = teleop(operator, idleS, HOMING_SECONDS + 5, beforeReset);
+      const poses = bothArmPoses(afterSolve);
       const verdict = judgeScene(scene, { left: poses.left.tip, right: poses.right.tip });
       expect(verdict.detail).toMatch(/left tip .*\(reached\); right tip .*\(reached\)/);
 
-      const atEight = teleop(operator, idleS + HOMING_SECONDS + 5, 3, atFive);
-      const later = bothArmPoses(atEight);
+      const afterHold = teleop(operator, idleS + HOMING_SECONDS + 5, 3, afterSolve);
+      const later = bothArmPoses(afterHold);
       expect(judgeScene(scene, { left: later.left.tip, right: later.right.tip }).success).toBe(true);
     }
   });
