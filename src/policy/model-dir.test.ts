@@ -144,6 +144,12 @@ describe('loadModelDir', () => {
     expect(() => loadModelDir(missing)).toThrow(`model directory ${missing} not found`);
   });
 
+  it('rejects a file as folder', () => {
+    const file = path.join(dir, 'model.onnx');
+    writeFileSync(file, 'not a folder');
+    expect(() => loadModelDir(file)).toThrow(`model directory ${file} is a file, not a folder`);
+  });
+
   it('rejects malformed JSON', () => {
     writeFileSync(path.join(dir, 'manifest.json'), '{"format":');
     expect(loadError()).toMatch(/manifest\.json is not valid JSON .*: re-export the model$/);

@@ -58,8 +58,11 @@ function requireFile(dir: string, relative: string, field: string): string {
  */
 export function loadModelDir(dir: string, options: LoadModelDirOptions = {}): ModelDir {
   const absoluteDir = path.resolve(dir);
-  if (!existsSync(absoluteDir) || !statSync(absoluteDir).isDirectory()) {
+  if (!existsSync(absoluteDir)) {
     throw new UserError(`model directory ${absoluteDir} not found: pass the folder that holds manifest.json`);
+  }
+  if (!statSync(absoluteDir).isDirectory()) {
+    throw new UserError(`model directory ${absoluteDir} is a file, not a folder: pass the folder that holds manifest.json`);
   }
   const manifest = readManifest(absoluteDir);
 

@@ -269,6 +269,10 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     device = distributed.device
     preset, policy, optimizer, scheduler = build_training(options, device)
     saved: Optional[TrainState] = load_train_state(state_path, policy, optimizer, scheduler) if options.resume else None
+    if saved is not None:
+        changed = changed_settings(saved.options, asdict_options(options))
+        if changed:
+            raise SystemExit(f"{out}: --resume with settings that differ from the saved run ({changed}): pass the saved values, or start a new run")
     if saved is not None and saved.step >= options.steps:
         raise SystemExit(f"{out}: the saved run already finished {saved.step} steps: pass a larger --steps to train further")
     dataset = build_dataset(options, saved.normalization if saved else None)
@@ -284,9 +288,9 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         model = nn.parallel.DistributedDataParallel(policy, device_ids=[device.index] if device.type == "cuda" else None)
     if distributed.is_main:
         parameters = sum(p.numel() for p in policy.parameters())
-        log.info("training %s (%.2f M parameters) on %s x %d, steps %d..%d, batch %d per process, depth mean %d, bptt %d",
+        log.info("training %s (%.2f M parameters) on %s x %d, steps %d..%d, batch %d per process, depth mean %d, bptt %d, state noise %g",
                  preset.name, parameters / 1e6, device, distributed.world_size, first_step, options.steps,
-                 options.batch_size, options.depth_mean, options.bptt_depth)
+                 options.batch_size, options.depth_mean, options.bptt_depth, options.state_noise)
 
     def save(step: int, loss: float) -> None:
         if distributed.is_main:
@@ -299,6 +303,12 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     try:
         for step in range(first_step, options.steps):
             loss, depth = train_step(model, dataset, options, step, distributed.rank, device, optimizer)
+            if not math.isfinite(loss):
+                raise SystemExit(
+                    f"the loss became {loss} at step {step + 1}, so training stopped and nothing was exported: "
+                    f"lower --lr, or check the episodes; the last saved state ({state_path}, every "
+                    f"{options.checkpoint_every} steps) is unchanged"
+                )
             scheduler.step()
             completed = step + 1
             if distributed.is_main:
@@ -314,6 +324,16 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     if distributed.is_main and options.export:
         export_model(options, preset.name, policy, dataset, loss)
     return policy
+
+
+# Settings a resumed run must keep, because they decide its batches, depths, noise and schedule.
+RUN_SETTINGS = ("batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip", "depth_mean", "bptt_depth", "state_noise", "seed")
+
+
+def changed_settings(saved: dict, current: dict) -> str:
+    """List the run settings that differ between a saved run and this one, e.g. "batch_size 4 -> 8"."""
+    changed = [f"{name} {saved[name]} -> {current[name]}" for name in RUN_SETTINGS if name in saved and saved[name] != current[name]]
+    return ", ".join(changed)
 
 
 def asdict_options(options: TrainOptions) -> dict:
@@ -339,6 +359,7 @@ def export_model(options: TrainOptions, preset_name: str, policy: VLAPolicy, dat
         "task": options.task,
         "depthMean": options.depth_mean,
         "bpttDepth": options.bptt_depth,
+        "stateNoise": options.state_noise,
         "batchSize": options.batch_size,
         "finalLoss": loss,
     }
@@ -384,8 +405,10 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     parser.add_argument("--threads", type=int, help="PyTorch CPU threads per process (default: PyTorch's choice)")
     args = parser.parse_args(argv)
 
-    if args.state_noise < 0:
-        parser.error(f"--state-noise must be at least 0, got {args.state_noise}")
+    if not math.isfinite(args.state_noise) or args.state_noise < 0:
+        parser.error(f"--state-noise must be a finite number of at least 0, got {args.state_noise}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        parser.error(f"--lr must be a finite number above 0, got {args.lr}")
     for flag, value, minimum in (("--steps", args.steps, 1), ("--batch-size", args.batch_size, 1), ("--depth-mean", args.depth_mean, 1),
                                  ("--bptt-depth", args.bptt_depth, 1), ("--warmup-steps", args.warmup_steps, 1),
                                  ("--checkpoint-every", args.checkpoint_every, 1), ("--log-every", args.log_every, 1)):

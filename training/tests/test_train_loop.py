@@ -45,9 +45,23 @@ def test_state_noise_changes_training_and_repeats(db_path, tmp_path):
         assert torch.equal(a, b), name
 
 
-def test_negative_state_noise_is_rejected():
+@pytest.mark.parametrize("flag, value", [("--state-noise", "-0.1"), ("--state-noise", "nan"), ("--state-noise", "inf"), ("--lr", "0"), ("--lr", "nan")])
+def test_invalid_noise_and_rate_are_rejected(flag, value):
     with pytest.raises(SystemExit):
-        parse_args(["--db", "x.db", "--out", "y", "--state-noise", "-0.1"])
+        parse_args(["--db", "x.db", "--out", "y", flag, value])
+
+
+def test_non_finite_loss_stops_without_export(db_path, tmp_path):
+    # Infinite noise on the state makes the first loss non-finite.
+    with pytest.raises(SystemExit, match=r"the loss became (nan|inf) at step 1"):
+        run_training(options(db_path, tmp_path / "diverged", state_noise=float("inf"), export=True))
+    assert not (tmp_path / "diverged" / "manifest.json").exists()
+
+
+def test_resume_rejects_changed_settings(db_path, tmp_path):
+    run_training(options(db_path, tmp_path / "run", steps=2))
+    with pytest.raises(SystemExit, match=r"batch_size 2 -> 3, state_noise 0.0 -> 0.5"):
+        run_training(options(db_path, tmp_path / "run", steps=4, batch_size=3, state_noise=0.5, resume=True))
 
 
 def test_state_records_step_and_statistics(db_path, tmp_path):

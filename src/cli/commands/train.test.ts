@@ -59,6 +59,18 @@ it('python without torch gives the install command', async () => {
   expect(output.stderr).toContain('apt-get install python3-torch');
 });
 
+it.each([
+  ['--state-noise', 'abc', 'expected a number of at least 0, got "abc"'],
+  ['--state-noise', '-1', 'expected a number of at least 0, got "-1"'],
+  ['--lr', 'nan', 'expected a positive number, got "nan"'],
+  ['--seed', '1.7', 'expected an integer of at least 0, got "1.7"'],
+])('rejects %s %s before starting Python', async (flag, value, message) => {
+  const output = await rdvla('train', '--db', 'x.db', '--out', path.join(folder, 'never'), flag, value);
+  expect(output.exitCode).not.toBe(0);
+  expect(output.stderr).toContain(message);
+  expect(output.stderr).not.toContain('usage: python3 -m rdvla.train');
+});
+
 it('missing python is reported', async () => {
   const output = await rdvla('train', '--db', 'x.db', '--out', path.join(folder, 'never'), '--python', path.join(folder, 'no-such-python'));
   expect(output.exitCode).toBe(1);

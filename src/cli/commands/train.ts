@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { monotonicMs } from '../../common/clock.js';
 import { UserError } from '../../common/errors.js';
-import { positiveInteger } from './record.js';
+import { positiveInteger, positiveNumber } from './record.js';
 import { packageRoot } from '../../common/package-root.js';
 
 interface TrainFlags {
@@ -17,8 +17,8 @@ interface TrainFlags {
   steps: number;
   batchSize: number;
   depthMean: number;
-  lr?: string;
-  stateNoise?: string;
+  lr?: number;
+  stateNoise?: number;
   seed?: number;
   device: string;
   resume?: boolean;
@@ -78,6 +78,18 @@ export function formatDuration(seconds: number | null): string {
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }
 
+function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a number of at least 0, got "${value}"`);
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected an integer of at least 0, got "${value}"`);
+  return parsed;
+}
+
 /** Renders one progress line: bar, step, mean loss since the previous line, iterations per second and time left. */
 export function formatProgress(progress: TrainProgress): string {
   const filled = Math.round((BAR_WIDTH * progress.step) / progress.steps);
@@ -103,8 +115,8 @@ function trainerArguments(flags: TrainFlags): string[] {
   args.push('--steps', String(flags.steps), '--batch-size', String(flags.batchSize), '--depth-mean', String(flags.depthMean));
   args.push('--outcome', flags.outcome, '--kind', flags.kind, '--device', flags.device);
   if (flags.task !== undefined) args.push('--task', flags.task);
-  if (flags.lr !== undefined) args.push('--lr', flags.lr);
-  if (flags.stateNoise !== undefined) args.push('--state-noise', flags.stateNoise);
+  if (flags.lr !== undefined) args.push('--lr', String(flags.lr));
+  if (flags.stateNoise !== undefined) args.push('--state-noise', String(flags.stateNoise));
   if (flags.seed !== undefined) args.push('--seed', String(flags.seed));
   if (flags.resume) args.push('--resume');
   if (flags.name !== undefined) args.push('--name', flags.name);
@@ -178,9 +190,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--steps <n>', 'optimiser steps in total, counting resumed ones', positiveInteger, 2000)
     .option('--batch-size <n>', 'samples per step (per process under torchrun)', positiveInteger, 32)
     .option('--depth-mean <n>', 'mean recurrence depth of training (32 as published; 8 trains the tiny model faster on a CPU)', positiveInteger, 32)
-    .option('--lr <rate>', 'peak learning rate (default 1e-3)')
-    .option('--state-noise <rad>', 'Gaussian noise added to the joint state in training, in radians (default 0)')
-    .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', (value) => Number.parseInt(value, 10))
+    .option('--lr <rate>', 'peak learning rate (default 1e-3)', positiveNumber)
+    .option('--state-noise <rad>', 'Gaussian noise added to the joint state in training, in radians (default 0)', nonNegativeNumber)
+    .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', nonNegativeInteger)
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
     .option('--name <name>', "model name in the manifest (default: the output folder's name)")
