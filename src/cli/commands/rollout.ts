@@ -69,7 +69,7 @@ function printSummary(summary: RolloutSummary, json: boolean | undefined): void 
   const verdict = summary.verdict === null ? '' : ` (${summary.verdict})`;
   console.log(
     `episode ${summary.episodeId}: ${summary.steps} steps, ${summary.inferences} inferences, mean k* ${formatNumber(summary.meanKStar, 2)}, ` +
-      `mean horizon ${formatNumber(summary.meanHorizon, 2)}, ${summary.waitTicks} ticks waiting (${summary.startupTicks} at start-up), ` +
+      `mean horizon ${formatNumber(summary.meanHorizon, 2)}, ${summary.startupTicks} ticks waiting for the first chunk and ${summary.waitTicks} after it, ` +
       `mean latency ${formatNumber(summary.meanLatencyMs, 1, ' ms')}, p99 lateness ${formatNumber(summary.p99LatenessMs, 2, ' ms')}, ` +
       `outcome ${summary.outcome}${verdict}, stopped by ${summary.stopReason}`,
   );
