@@ -26,6 +26,21 @@ export function positiveNumber(value: string): number {
   return parsed;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a number of at least 0, got "${value}"`);
+  return parsed;
+}
+
+/** Parses a uint32 seed; a blank value is rejected rather than read as 0. */
+export function seedNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0 || parsed > 0xffffffff) {
+    throw new InvalidArgumentError(`expected a whole number from 0 to 4294967295, got "${value}"`);
+  }
+  return parsed;
+}
+
 export function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
@@ -73,11 +88,6 @@ export async function rigFromFlags(flags: { sim?: boolean; rig?: string; seed?: 
   return { rig: sim.config, sim, stop: () => sim.stop() };
 }
 
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError(`expected a whole number from 0 to 4294967295, got "${value}"`);
-  return seed;
-}
 
 export function registerRecordCommand(program: Command): void {
   program
@@ -87,7 +97,7 @@ export function registerRecordCommand(program: Command): void {
     .option('--rig <file>', 'rig file of the real arms')
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
     .option('--task <text>', "task description stored with each episode; with --sim, the simulated scene's task by default")
-    .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', parseSeed)
+    .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', seedNumber)
     .option('--seconds <n>', 'length of each episode in seconds', positiveNumber, 10)
     .option('--episodes <n>', 'number of episodes to record', positiveInteger, 1)
     .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', Number, 2)

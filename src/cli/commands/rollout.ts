@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../../common/errors.js';
 import { PROVIDERS, type ExecutionProvider } from '../../policy/execution-provider.js';
 import { loadModelDir } from '../../policy/model-dir.js';
@@ -6,7 +6,7 @@ import type { DepthMode } from '../../policy/policy-types.js';
 import type { RolloutEvent, RolloutSummary } from '../../rollout/rollout-telemetry.js';
 import { RolloutTelemetry } from '../../rollout/rollout-telemetry.js';
 import { runRollout } from '../../rollout/run-rollout.js';
-import { positiveInteger, positiveNumber, rigFromFlags } from './record.js';
+import { positiveInteger, positiveNumber, rigFromFlags, seedNumber } from './record.js';
 
 type AdaptiveKind = 'converge' | 'binary' | 'linear';
 
@@ -26,11 +26,6 @@ interface RolloutFlags {
   json?: boolean;
 }
 
-function seedNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 0xffffffff) throw new InvalidArgumentError(`expected a whole number from 0 to 4294967295, got "${value}"`);
-  return parsed;
-}
 
 /** --depth R, or --adaptive MODE with an optional --delta; the manifest's default depth without either. */
 function depthModeFromFlags(flags: RolloutFlags): DepthMode | undefined {

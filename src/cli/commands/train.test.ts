@@ -63,7 +63,8 @@ it.each([
   ['--state-noise', 'abc', 'expected a number of at least 0, got "abc"'],
   ['--state-noise', '-1', 'expected a number of at least 0, got "-1"'],
   ['--lr', 'nan', 'expected a positive number, got "nan"'],
-  ['--seed', '1.7', 'expected an integer of at least 0, got "1.7"'],
+  ['--seed', '1.7', 'expected a whole number from 0 to 4294967295, got "1.7"'],
+  ['--seed', '', 'expected a whole number from 0 to 4294967295, got ""'],
 ])('rejects %s %s before starting Python', async (flag, value, message) => {
   const output = await rdvla('train', '--db', 'x.db', '--out', path.join(folder, 'never'), flag, value);
   expect(output.exitCode).not.toBe(0);

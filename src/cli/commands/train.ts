@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { monotonicMs } from '../../common/clock.js';
 import { UserError } from '../../common/errors.js';
-import { positiveInteger, positiveNumber } from './record.js';
+import { nonNegativeNumber, positiveInteger, positiveNumber, seedNumber } from './record.js';
 import { packageRoot } from '../../common/package-root.js';
 
 interface TrainFlags {
@@ -76,18 +76,6 @@ export function formatDuration(seconds: number | null): string {
   const whole = Math.round(seconds);
   const minutes = Math.floor(whole / 60);
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
-}
-
-function nonNegativeNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a number of at least 0, got "${value}"`);
-  return parsed;
-}
-
-function nonNegativeInteger(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected an integer of at least 0, got "${value}"`);
-  return parsed;
 }
 
 /** Renders one progress line: bar, step, mean loss since the previous line, iterations per second and time left. */
@@ -192,7 +180,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--depth-mean <n>', 'mean recurrence depth of training (32 as published; 8 trains the tiny model faster on a CPU)', positiveInteger, 32)
     .option('--lr <rate>', 'peak learning rate (default 1e-3)', positiveNumber)
     .option('--state-noise <rad>', 'Gaussian noise added to the joint state in training, in radians (default 0)', nonNegativeNumber)
-    .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', nonNegativeInteger)
+    .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', seedNumber)
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
     .option('--name <name>', "model name in the manifest (default: the output folder's name)")
