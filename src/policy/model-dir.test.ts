@@ -147,7 +147,7 @@ describe('loadModelDir', () => {
   it('rejects a file as folder', () => {
     const file = path.join(dir, 'model.onnx');
     writeFileSync(file, 'not a folder');
-    expect(() => loadModelDir(file)).toThrow(`model directory ${file} is a file, not a folder`);
+    expect(() => loadModelDir(file)).toThrow(`model directory ${file} is not a directory: pass the folder that contains manifest.json`);
   });
 
   it('rejects malformed JSON', () => {

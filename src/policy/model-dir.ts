@@ -62,7 +62,7 @@ export function loadModelDir(dir: string, options: LoadModelDirOptions = {}): Mo
     throw new UserError(`model directory ${absoluteDir} not found: pass the folder that holds manifest.json`);
   }
   if (!statSync(absoluteDir).isDirectory()) {
-    throw new UserError(`model directory ${absoluteDir} is a file, not a folder: pass the folder that holds manifest.json`);
+    throw new UserError(`model directory ${absoluteDir} is not a directory: pass the folder that contains manifest.json`);
   }
   const manifest = readManifest(absoluteDir);
 

@@ -27,7 +27,7 @@ export interface SimSceneOptions {
 export interface SimScene {
   /**
    * Places new targets (from `seed`, or the next seed of this run) and brings every arm to the
-   * scene's home pose; resolves once they are there, and the operator solves the scene from then on.
+   * scene's home pose. Resolves once the arms are there, and the operator solves the scene from then on.
    */
   reset(seed?: number): Promise<{ task: string; seed: number }>;
   verdict(): SceneVerdict;
@@ -50,8 +50,8 @@ function followerJoints(rig: RigConfig, buses: Record<ArmName, SimBus>): Record<
 }
 
 /**
- * Puts the follower motors exactly at `pose`. Under teleop they have followed the leaders there
- * already; in a rollout nothing drove them, so this is where the arms jump to their start pose.
+ * Puts the follower motors exactly at `pose`. Under teleop they have already followed the leaders
+ * there. In a rollout nothing drove them, so this is where they jump to their start pose.
  */
 function placeFollowers(rig: RigConfig, buses: Record<ArmName, SimBus>, pose: LeaderJoints): void {
   for (const side of ['left', 'right'] as const) {

@@ -78,9 +78,9 @@ function planSide(scene: TableScene, side: Side, start: number[], random: () => 
 }
 
 /**
- * The pose every scene starts from, as a lab's episodes start from the arms' rest pose: each tip
- * in front of its base, above the table, gripper open, with seeded offsets of up to
- * HOME_JITTER_RAD per arm joint.
+ * Returns the pose a scene starts from, as a lab's episodes start from the arms' rest pose. Each
+ * tip is in front of its base and above the table with the gripper open, and each arm joint gets
+ * a seeded offset of up to HOME_JITTER_RAD.
  */
 export function homePose(seed: number): LeaderJoints {
   const random = mulberry32(seed ^ 0x40e);
@@ -92,7 +92,7 @@ export function homePose(seed: number): LeaderJoints {
   return { left: side('left'), right: side('right') };
 }
 
-/** Moves the leader arms from `from` at `startS` to `to` along a minimum-jerk path in joint space, then holds `to`. */
+/** Moves the leader arms from `from` at `startS` to `to` along a minimum-jerk path in joint space, then stays at `to`. */
 function createHomingOperator(from: LeaderJoints, to: LeaderJoints, startS: number): LeaderOperator {
   const at = (tSeconds: number): number => minimumJerk((tSeconds - startS) / HOMING_SECONDS);
   return { leaderJointsAt: (tSeconds) => ({ left: blend(from.left, to.left, at(tSeconds)), right: blend(from.right, to.right, at(tSeconds)) }) };

@@ -35,7 +35,7 @@ def test_resume_gives_same_weights(db_path, tmp_path):
         assert torch.equal(a, b), name
 
 
-def test_state_noise_changes_training_and_repeats(db_path, tmp_path):
+def test_state_noise_is_seeded(db_path, tmp_path):
     plain = run_training(options(db_path, tmp_path / "plain", steps=2))
     noisy = run_training(options(db_path, tmp_path / "noisy", steps=2, state_noise=0.1))
     again = run_training(options(db_path, tmp_path / "again", steps=2, state_noise=0.1))
@@ -46,7 +46,7 @@ def test_state_noise_changes_training_and_repeats(db_path, tmp_path):
 
 
 @pytest.mark.parametrize("flag, value", [("--state-noise", "-0.1"), ("--state-noise", "nan"), ("--state-noise", "inf"), ("--lr", "0"), ("--lr", "nan")])
-def test_invalid_noise_and_rate_are_rejected(flag, value):
+def test_invalid_noise_and_rate_rejected(flag, value):
     with pytest.raises(SystemExit):
         parse_args(["--db", "x.db", "--out", "y", flag, value])
 
