@@ -98,6 +98,12 @@ describe('record with bad input', () => {
     expect(lines[0]).toMatch(/^rdvla: rig file .*bad-rig\.json is invalid: maxStepPerTick\.joint: .*>0/);
   });
 
+  it('rejects a negative pause between episodes', async () => {
+    const result = await runCli(['record', '--sim', '--db', path.join(dir, 'c.db'), '--episodes', '2', '--reset-seconds', '-1']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`option '--reset-seconds <n>' argument '-1' is invalid. expected a number of at least 0, got "-1"`);
+  });
+
   it('rejects a database that is not SQLite', async () => {
     const db = path.join(dir, 'notes.db');
     writeFileSync(db, 'these are my notes, not a database\n'.repeat(100));

@@ -86,7 +86,8 @@ export async function recordEpisodes(options: RecordOptions): Promise<RecordedEp
 
     for (let episode = 0; episode < options.episodes && !options.signal?.aborted && !loopError; episode += 1) {
       if (episode > 0 && options.resetSeconds > 0) {
-        log.info(`reset the scene: next episode starts in ${options.resetSeconds} s`);
+        const reset = options.scene ? 'then the scene reset moves the arms home' : 'to reset the scene by hand';
+        log.info(`pause of ${options.resetSeconds} s ${reset}; the next episode starts after it`);
         await sleep(options.resetSeconds * 1000);
       }
       const recorded = await recordOne(options, loop, hub);

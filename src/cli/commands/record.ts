@@ -71,23 +71,22 @@ function simScene(sim: SimRig): EpisodeScene {
   return { reset: () => sim.resetScene(), verdict: () => sim.taskVerdict() };
 }
 
-/**
- * Resolves the rig from --sim or --rig; returns the rig, the simulator with --sim, and a
- * function that shuts the simulator down.
- */
 /** Rejects a command line that names both rigs or neither. */
 export function checkRigFlags(flags: { sim?: boolean; rig?: string }): void {
   if (flags.sim && flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
   if (!flags.sim && !flags.rig) throw new UserError('no rig given: pass --rig FILE for real arms, or --sim for the built-in simulated rig');
 }
 
+/**
+ * Resolves the rig from --sim or --rig; returns the rig, the simulator with --sim, and a
+ * function that shuts the simulator down.
+ */
 export async function rigFromFlags(flags: { sim?: boolean; rig?: string; seed?: number }): Promise<{ rig: RigConfig; sim?: SimRig; stop: () => Promise<void> }> {
   checkRigFlags(flags);
   if (flags.rig) return { rig: loadRigConfig(flags.rig), stop: async () => {} };
   const sim = await startSimRig({ seed: flags.seed });
   return { rig: sim.config, sim, stop: () => sim.stop() };
 }
-
 
 export function registerRecordCommand(program: Command): void {
   program
@@ -100,7 +99,7 @@ export function registerRecordCommand(program: Command): void {
     .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', seedNumber)
     .option('--seconds <n>', 'length of each episode in seconds', positiveNumber, 10)
     .option('--episodes <n>', 'number of episodes to record', positiveInteger, 1)
-    .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', Number, 2)
+    .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', nonNegativeNumber, 2)
     .option('--json', 'print one JSON object per episode')
     .action(async (flags: RecordFlags) => {
       // Check the flags, the rig file and the database before starting any hardware or simulator.
