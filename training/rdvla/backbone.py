@@ -25,6 +25,12 @@ class BackboneConfig:
     cameras: int = 3  # C
     image_size: int = 64  # H = W
     patch_size: int = 16
+    # Channels of the convolutional stem that runs at full resolution before the patches are cut;
+    # 0 cuts the patches straight from the pixels.
+    stem_channels: int = 0
+    # With a stem: each task token looks up where in each camera image the stem's features match
+    # it (a softmax over the pixels), and that position is added to the token's embedding.
+    token_locations: bool = False
     vocab_size: int = 64
     max_task_tokens: int = 24  # T
     hidden_size: int = 96  # Db
@@ -39,6 +45,8 @@ class BackboneConfig:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         if self.hidden_size % self.heads != 0:
             raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
+        if self.token_locations and self.stem_channels == 0:
+            raise ValueError("token_locations needs the convolutional stem: set stem_channels")
         if self.layers < 2:
             raise ValueError(f"the backbone needs at least 2 layers to have a middle layer, got {self.layers}")
 
@@ -75,12 +83,73 @@ class BackboneLayer(nn.Module):
         return x + self.ffn(self.norm_ffn(x))
 
 
+class ConvStem(nn.Module):
+    """Two 3x3 convolutions with ReLU over the pixels and their image coordinates.
+
+    A target on the table covers a few pixels of a 64x64 image. Per-pixel features after a ReLU can
+    mark a colour, such as red against the table's brown, before the patch embedding mixes the
+    patch's pixels. The coordinate channels carry where in the image each pixel lies.
+    """
+
+    def __init__(self, image_size: int, channels: int) -> None:
+        super().__init__()
+        axis = torch.linspace(-1.0, 1.0, image_size)
+        rows, columns = torch.meshgrid(axis, axis, indexing="ij")
+        self.register_buffer("coordinates", torch.stack([columns, rows])[None], persistent=False)  # [1, 2, H, W]
+        self.convs = nn.Sequential(
+            nn.Conv2d(5, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+        )
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        coordinates = self.coordinates.expand(pixels.shape[0], -1, -1, -1)
+        return self.convs(torch.cat([pixels, coordinates], dim=1))
+
+
+class TokenLocations(nn.Module):
+    """Where each task token's match lies in each camera image, as an addition to its embedding.
+
+    A token's query is compared with a key at every pixel of a camera's stem features. The softmax
+    of the scores over the pixels then weights the pixel coordinates into one expected position. A word
+    like "red" can learn a query that matches red pixels, so its embedding then says where the red
+    target is in every camera. The positions of all cameras pass through a linear map that starts
+    at zero, so training begins from the plain backbone.
+    """
+
+    def __init__(self, config: BackboneConfig) -> None:
+        super().__init__()
+        self.cameras, self.pixels = config.cameras, config.image_size**2
+        channels = config.stem_channels
+        self.query = nn.Linear(config.hidden_size, channels, bias=False)
+        self.key = nn.Conv2d(channels, channels, kernel_size=1)
+        self.embed = nn.Linear(2 * config.cameras, config.hidden_size)
+        nn.init.zeros_(self.embed.weight)
+        nn.init.zeros_(self.embed.bias)
+
+    def forward(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
+        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> [B, T, Db]."""
+        batch, tokens = text.shape[0], text.shape[1]
+        keys = self.key(features).reshape(batch, self.cameras, -1, self.pixels)  # [B, C, c, HW]
+        scores = torch.matmul(self.query(text).unsqueeze(1), keys)  # [B, C, T, HW]
+        grid = coordinates.reshape(2, self.pixels).transpose(0, 1)  # [HW, 2]: x, y
+        positions = torch.matmul(scores.softmax(dim=-1), grid)  # [B, C, T, 2]
+        return self.embed(positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras))
+
+
 class TinyBackbone(nn.Module):
     def __init__(self, config: BackboneConfig) -> None:
         super().__init__()
         self.config = config
         width = config.hidden_size
-        self.patch_embed = nn.Conv2d(3, width, kernel_size=config.patch_size, stride=config.patch_size)
+        patch_input = 3
+        self.stem = None
+        if config.stem_channels > 0:
+            self.stem = ConvStem(config.image_size, config.stem_channels)
+            patch_input = config.stem_channels
+        self.token_locations = TokenLocations(config) if config.token_locations else None
+        self.patch_embed = nn.Conv2d(patch_input, width, kernel_size=config.patch_size, stride=config.patch_size)
         self.token_embed = nn.Embedding(config.vocab_size, width)
         self.latents = nn.Parameter(torch.randn(config.latent_tokens, width) * 0.02)  # [L, Db]
         self.position = nn.Parameter(torch.randn(config.sequence_length, width) * 0.02)  # [Nc + L, Db]
@@ -90,10 +159,14 @@ class TinyBackbone(nn.Module):
         batch, cameras = images.shape[0], images.shape[1]
         config = self.config
 
-        patches = self.patch_embed(images.reshape(batch * cameras, 3, config.image_size, config.image_size))
+        pixels = images.reshape(batch * cameras, 3, config.image_size, config.image_size)
+        features = self.stem(pixels) if self.stem is not None else pixels
+        patches = self.patch_embed(features)
         patches = patches.flatten(2).transpose(1, 2)  # [B * C, patches, Db]
         vision = patches.reshape(batch, cameras * config.patches_per_image, config.hidden_size)
         text = self.token_embed(input_ids)  # [B, T, Db]
+        if self.token_locations is not None:
+            text = text + self.token_locations(text, features, self.stem.coordinates)
         latents = self.latents.unsqueeze(0).expand(batch, -1, -1)  # [B, L, Db]
         x = torch.cat([vision, text, latents], dim=1) + self.position  # [B, Nc + L, Db]
 

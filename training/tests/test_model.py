@@ -1,7 +1,10 @@
 import torch
 
 from rdvla.bench_head import random_features
-from rdvla.backbone import TinyBackbone
+from dataclasses import replace
+
+from rdvla.backbone import ConvStem, TinyBackbone, TokenLocations
+from rdvla.checkpoint import build_random, load_checkpoint, save_checkpoint
 from rdvla.model import RDVLAHead, l1_chunk_loss, sample_training_depth
 from rdvla.presets import get_preset
 
@@ -35,6 +38,69 @@ def test_tiny_backbone_shapes():
     assert features.mid_context.shape == (2, config.context_tokens, config.hidden_size)
     assert features.last_latent.shape == (2, config.latent_tokens, config.hidden_size)
     assert config.context_tokens == preset.head.context_tokens
+
+
+def test_tiny_backbone_has_a_convolutional_stem():
+    config = get_preset("tiny").backbone
+    weights = TinyBackbone(config).state_dict()
+    assert weights["stem.convs.0.weight"].shape == (config.stem_channels, 5, 3, 3)  # RGB and two coordinates
+    assert weights["patch_embed.weight"].shape[1] == config.stem_channels
+    assert not any("coordinates" in name for name in weights)  # rebuilt from the image size, not stored
+
+
+def test_backbone_without_stem_embeds_pixels():
+    config = replace(get_preset("tiny").backbone, stem_channels=0, token_locations=False)
+    backbone = TinyBackbone(config)
+    assert backbone.stem is None
+    assert backbone.patch_embed.in_channels == 3
+
+
+def test_stem_survives_a_checkpoint(tmp_path):
+    preset = get_preset("tiny")
+    head, backbone = build_random(preset, seed=3)
+    save_checkpoint(tmp_path / "checkpoint.pt", "tiny", head, backbone)
+    _, _, loaded = load_checkpoint(tmp_path / "checkpoint.pt")
+    config = preset.backbone
+    images = torch.randn(1, config.cameras, 3, config.image_size, config.image_size)
+    ids = torch.randint(2, config.vocab_size, (1, config.max_task_tokens))
+    mask = torch.ones(1, config.max_task_tokens, dtype=torch.int64)
+    with torch.no_grad():
+        assert torch.equal(backbone(images, ids, mask).last_context, loaded(images, ids, mask).last_context)
+
+
+def test_token_location_finds_the_matching_pixel():
+    config = replace(get_preset("tiny").backbone, cameras=2)
+    locations = TokenLocations(config)
+    size, channels = config.image_size, config.stem_channels
+    with torch.no_grad():
+        locations.key.weight.copy_(torch.eye(channels)[:, :, None, None])
+        locations.key.bias.zero_()
+        locations.query.weight.zero_()
+        locations.query.weight[0, 0] = 1.0  # the token's first embedding value queries stem channel 0
+        locations.embed.weight.copy_(torch.eye(config.hidden_size, 2 * config.cameras))  # positions into the first 4 values
+        features = torch.zeros(config.cameras, channels, size, size)
+        features[0, 0, 10, 40] = 1.0  # camera 0: the match is at row 10, column 40
+        features[1, 0, 50, 5] = 1.0  # camera 1: at row 50, column 5
+        text = torch.zeros(1, 1, config.hidden_size)
+        text[0, 0, 0] = 100.0
+        added = locations(text, features, ConvStem(size, channels).coordinates)
+    step = 2 / (size - 1)
+    expected = torch.tensor([-1 + 40 * step, -1 + 10 * step, -1 + 5 * step, -1 + 50 * step])
+    assert torch.allclose(added[0, 0, :4], expected, atol=1e-4)
+
+
+def test_token_locations_start_as_the_plain_backbone():
+    config = get_preset("tiny").backbone
+    assert config.token_locations
+    torch.manual_seed(0)
+    backbone = TinyBackbone(config).eval()
+    plain = TinyBackbone(replace(config, token_locations=False)).eval()
+    plain.load_state_dict({name: value for name, value in backbone.state_dict().items() if not name.startswith("token_locations.")})
+    images = torch.randn(1, config.cameras, 3, config.image_size, config.image_size)
+    ids = torch.randint(2, config.vocab_size, (1, config.max_task_tokens))
+    mask = torch.ones(1, config.max_task_tokens, dtype=torch.int64)
+    with torch.no_grad():
+        assert torch.equal(backbone(images, ids, mask).last_context, plain(images, ids, mask).last_context)
 
 
 def test_backbone_ignores_padded_token_ids():
