@@ -35,13 +35,15 @@ interface SidePlan {
 }
 
 /** Maximum time from a reset until both leader arms rest on their targets: the sum of the maximum delay, approach and descent. */
-export const MAX_SOLVE_SECONDS = 0.5 + 2.1 + 1.0;
+export const MAX_SOLVE_SECONDS = 0.05 + 1.4 + 0.7;
 
 /**
  * Creates the operator that solves `scene` from `startPose` at time `startS`. Each leader
- * arm waits a moment, moves in joint space along a minimum-jerk path to a pose above its
- * goal target, descends onto it and closes its gripper, then stays there with a slight sway.
- * Delays, durations, aim errors and the sway come from the scene's seed.
+ * arm starts within 0.05 s, moves in joint space along a minimum-jerk path to a pose above
+ * its goal target in 1.0 to 1.4 s, descends onto it and closes its gripper, then stays there
+ * with a slight sway. Delays, durations, aim errors and the sway come from the scene's seed.
+ * The reach starts at once, as a lab's operator does when the episode begins. Its first half
+ * second then already heads for the goal, so the policy learns the direction from the cameras.
  */
 export function createTaskOperator(scene: TableScene, startS: number, startPose: LeaderJoints): LeaderOperator {
   const random = mulberry32(scene.seed ^ 0x5eed);
@@ -69,9 +71,9 @@ function planSide(scene: TableScene, side: Side, start: number[], random: () => 
     start: [...start],
     hover,
     touch,
-    delayS: uniform(random, 0.1, 0.5),
-    approachS: uniform(random, 1.5, 2.1),
-    descendS: uniform(random, 0.7, 1.0),
+    delayS: uniform(random, 0, 0.05),
+    approachS: uniform(random, 1.0, 1.4),
+    descendS: uniform(random, 0.5, 0.7),
     swayHz: uniform(random, 0.3, 0.6),
     swayPhase: uniform(random, 0, 2 * Math.PI),
   };
