@@ -109,13 +109,13 @@ class ConvStem(nn.Module):
 
 
 class TokenLocations(nn.Module):
-    """Where each task token's match lies in each camera image, as an addition to its embedding.
+    """Position of each task token's best match in each camera image, added to its embedding.
 
     A token's query is compared with a key at every pixel of a camera's stem features. The softmax
-    of the scores over the pixels then weights the pixel coordinates into one expected position. A word
-    like "red" can learn a query that matches red pixels, so its embedding then says where the red
-    target is in every camera. The positions of all cameras pass through a linear map that starts
-    at zero, so training begins from the plain backbone.
+    of the scores over the pixels then weights the pixel coordinates into one expected position.
+    A word like "red" can learn a query that matches red pixels, so its embedding then gives the
+    red target's position in every camera. The positions of all cameras pass through a linear map
+    that starts at zero, so training begins from the plain backbone.
     """
 
     def __init__(self, config: BackboneConfig) -> None:

@@ -40,6 +40,15 @@ def test_tiny_backbone_shapes():
     assert config.context_tokens == preset.head.context_tokens
 
 
+def same_context(first, second, config):
+    """Return whether two backbones give equal context features for one random input."""
+    images = torch.randn(1, config.cameras, 3, config.image_size, config.image_size)
+    ids = torch.randint(2, config.vocab_size, (1, config.max_task_tokens))
+    mask = torch.ones(1, config.max_task_tokens, dtype=torch.int64)
+    with torch.no_grad():
+        return torch.equal(first(images, ids, mask).last_context, second(images, ids, mask).last_context)
+
+
 def test_tiny_backbone_has_a_convolutional_stem():
     config = get_preset("tiny").backbone
     weights = TinyBackbone(config).state_dict()
@@ -60,12 +69,7 @@ def test_stem_survives_a_checkpoint(tmp_path):
     head, backbone = build_random(preset, seed=3)
     save_checkpoint(tmp_path / "checkpoint.pt", "tiny", head, backbone)
     _, _, loaded = load_checkpoint(tmp_path / "checkpoint.pt")
-    config = preset.backbone
-    images = torch.randn(1, config.cameras, 3, config.image_size, config.image_size)
-    ids = torch.randint(2, config.vocab_size, (1, config.max_task_tokens))
-    mask = torch.ones(1, config.max_task_tokens, dtype=torch.int64)
-    with torch.no_grad():
-        assert torch.equal(backbone(images, ids, mask).last_context, loaded(images, ids, mask).last_context)
+    assert same_context(backbone, loaded, preset.backbone)
 
 
 def test_token_location_finds_the_matching_pixel():
@@ -96,11 +100,7 @@ def test_token_locations_start_as_the_plain_backbone():
     backbone = TinyBackbone(config).eval()
     plain = TinyBackbone(replace(config, token_locations=False)).eval()
     plain.load_state_dict({name: value for name, value in backbone.state_dict().items() if not name.startswith("token_locations.")})
-    images = torch.randn(1, config.cameras, 3, config.image_size, config.image_size)
-    ids = torch.randint(2, config.vocab_size, (1, config.max_task_tokens))
-    mask = torch.ones(1, config.max_task_tokens, dtype=torch.int64)
-    with torch.no_grad():
-        assert torch.equal(backbone(images, ids, mask).last_context, plain(images, ids, mask).last_context)
+    assert same_context(backbone, plain, config)
 
 
 def test_backbone_ignores_padded_token_ids():
