@@ -279,9 +279,9 @@ class ChunkDataset:
         return np.stack(views)
 
     def batch(self, indices: Sequence[int]) -> Dict[str, torch.Tensor]:
-        """Build a batch: images [B, C, 3, H, W], input_ids/attention_mask [B, T], proprio [B, P], actions [B, K, A]."""
+        """Build a batch: images [B, C, 3, H, W], input_ids/attention_mask [B, T], proprio and the episode's final state [B, P], actions [B, K, A]."""
         norm = self.normalization
-        images, ids, masks, states, chunks = [], [], [], [], []
+        images, ids, masks, states, finals, chunks = [], [], [], [], [], []
         for sample in indices:
             position, step = (int(v) for v in self.samples[int(sample)])
             episode = self.episodes[position]
@@ -289,6 +289,7 @@ class ChunkDataset:
             ids.append(self.tokens[position][0])
             masks.append(self.tokens[position][1])
             states.append((episode.states[step] - norm.state_mean) / norm.state_std)
+            finals.append((episode.states[-1] - norm.state_mean) / norm.state_std)
             chunks.append((action_chunk(episode.actions, step, self.chunk_size) - norm.action_mean) / norm.action_std)
 
         pixels = torch.from_numpy(np.stack(images)).permute(0, 1, 4, 2, 3).float() / 255.0  # [B, C, 3, H, W]
@@ -297,5 +298,6 @@ class ChunkDataset:
             "input_ids": torch.tensor(ids, dtype=torch.int64),
             "attention_mask": torch.tensor(masks, dtype=torch.int64),
             "proprio": torch.from_numpy(np.stack(states).astype(np.float32)),
+            "final_state": torch.from_numpy(np.stack(finals).astype(np.float32)),
             "actions": torch.from_numpy(np.stack(chunks).astype(np.float32)),
         }

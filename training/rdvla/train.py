@@ -24,7 +24,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -69,6 +69,7 @@ class TrainOptions:
     depth_mean: int = 32
     bptt_depth: int = 8
     state_noise: float = 0.0
+    goal_weight: float = 0.0
     seed: int = 0
     device: str = "auto"
     resume: bool = False
@@ -82,10 +83,13 @@ class TrainOptions:
 class VLAPolicy(nn.Module):
     """Backbone and head trained as one module (DistributedDataParallel wraps this)."""
 
-    def __init__(self, backbone: TinyBackbone, head: RDVLAHead) -> None:
+    def __init__(self, backbone: TinyBackbone, head: RDVLAHead, goal_size: int = 0) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
+        # Training-only map from the backbone's pooled latent tokens to the episode's last joint
+        # state; it is not exported and the app never runs it.
+        self.goal = nn.Linear(backbone.config.hidden_size, goal_size) if goal_size > 0 else None
 
     def forward(
         self,
@@ -96,10 +100,11 @@ class VLAPolicy(nn.Module):
         s0: torch.Tensor,
         iterations: int,
         bptt_depth: int,
-    ) -> torch.Tensor:
-        # -> normalised action chunk [B, K, A]
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        # -> (normalised action chunk [B, K, A], normalised final state [B, P] or None)
         features = self.backbone(images, input_ids, attention_mask)
-        return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth)
+        goal = self.goal(features.last_latent.mean(dim=1)) if self.goal is not None else None
+        return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth), goal
 
 
 def learning_rate_factor(step: int, warmup_steps: int, total_steps: int, min_ratio: float) -> float:
@@ -212,7 +217,8 @@ def build_training(options: TrainOptions, device: torch.device):
     preset.head.mean_recurrence = options.depth_mean  # scales the output projections' initial weights
     preset.head.bptt_depth = options.bptt_depth
     head, backbone = build_random(preset, options.seed)
-    policy = VLAPolicy(backbone.train(), head.train()).to(device)
+    goal_size = preset.head.proprio_size if options.goal_weight > 0 else 0
+    policy = VLAPolicy(backbone.train(), head.train(), goal_size).to(device)
 
     optimizer = torch.optim.AdamW(policy.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -237,8 +243,10 @@ def train_step(
         noise = torch.randn(batch["proprio"].shape, generator=step_generator(options.seed, step, NOISE_STREAM, rank)).to(device)
         batch["proprio"] = batch["proprio"] + noise * scale
 
-    predicted = model(batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth)
+    predicted, goal = model(batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth)
     loss = l1_chunk_loss(predicted, batch["actions"])
+    if goal is not None:
+        loss = loss + options.goal_weight * (goal - batch["final_state"]).abs().mean()
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if options.grad_clip > 0:
@@ -327,7 +335,7 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
 
 
 # Settings a resumed run must keep, because they decide its batches, depths, noise and schedule.
-RUN_SETTINGS = ("batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip", "depth_mean", "bptt_depth", "state_noise", "seed")
+RUN_SETTINGS = ("batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip", "depth_mean", "bptt_depth", "state_noise", "goal_weight", "seed")
 
 
 def changed_settings(saved: dict, current: dict) -> str:
@@ -394,6 +402,9 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     parser.add_argument("--state-noise", type=float, default=0.0,
                         help="standard deviation of Gaussian noise added to the joint state in training, in joint units "
                              "(radians; gripper 0..1), so the policy cannot read the task from the state alone (default: 0)")
+    parser.add_argument("--goal-weight", type=float, default=0.0,
+                        help="weight of an auxiliary L1 loss that predicts each episode's last joint state from the "
+                             "backbone at every step, so the backbone learns to find the goal in the cameras (default: 0)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights, batches, depths and S_0 (default: 0)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or a torch device name (default: auto)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in DIR/training/state.pt")
@@ -407,6 +418,8 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
 
     if not math.isfinite(args.state_noise) or args.state_noise < 0:
         parser.error(f"--state-noise must be a finite number of at least 0, got {args.state_noise}")
+    if not math.isfinite(args.goal_weight) or args.goal_weight < 0:
+        parser.error(f"--goal-weight must be a finite number of at least 0, got {args.goal_weight}")
     if not math.isfinite(args.lr) or args.lr <= 0:
         parser.error(f"--lr must be a finite number above 0, got {args.lr}")
     for flag, value, minimum in (("--steps", args.steps, 1), ("--batch-size", args.batch_size, 1), ("--depth-mean", args.depth_mean, 1),
@@ -420,7 +433,8 @@ def parse_args(argv: Optional[List[str]]) -> TrainOptions:
     return TrainOptions(
         db=args.db, out=args.out, task=args.task, outcomes=args.outcome, kinds=args.kind, include_incomplete=args.include_incomplete,
         preset=args.preset, steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
-        weight_decay=args.weight_decay, depth_mean=args.depth_mean, bptt_depth=args.bptt_depth, state_noise=args.state_noise, seed=args.seed,
+        weight_decay=args.weight_decay, depth_mean=args.depth_mean, bptt_depth=args.bptt_depth, state_noise=args.state_noise,
+        goal_weight=args.goal_weight, seed=args.seed,
         device=args.device, resume=args.resume, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
         progress=args.progress, export=args.export, name=args.name,
     )

@@ -174,6 +174,8 @@ def test_batch_normalised_chunks(db_path):
     np.testing.assert_allclose(batch["actions"][0].numpy(), first, rtol=1e-5)
     np.testing.assert_allclose(batch["actions"][1].numpy(), last, rtol=1e-5)
     np.testing.assert_allclose(batch["proprio"][0].numpy(), (ramp(6, 0.0)[4] - stats.state_mean) / stats.state_std, rtol=1e-5)
+    # The goal target is the episode's last joint state, whatever the step.
+    np.testing.assert_allclose(batch["final_state"][0].numpy(), (ramp(6, 0.0)[5] - stats.state_mean) / stats.state_std, rtol=1e-5)
 
 
 def test_batch_images_and_tokens(db_path):

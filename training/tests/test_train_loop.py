@@ -45,10 +45,23 @@ def test_state_noise_is_seeded(db_path, tmp_path):
         assert torch.equal(a, b), name
 
 
-@pytest.mark.parametrize("flag, value", [("--state-noise", "-0.1"), ("--state-noise", "nan"), ("--state-noise", "inf"), ("--lr", "0"), ("--lr", "nan")])
+@pytest.mark.parametrize("flag, value", [
+    ("--state-noise", "-0.1"), ("--state-noise", "nan"), ("--state-noise", "inf"), ("--goal-weight", "-1"), ("--goal-weight", "nan"),
+    ("--lr", "0"), ("--lr", "nan"),
+])
 def test_invalid_noise_and_rate_rejected(flag, value):
     with pytest.raises(SystemExit):
         parse_args(["--db", "x.db", "--out", "y", flag, value])
+
+
+def test_goal_loss_trains_backbone_and_is_not_exported(db_path, tmp_path):
+    plain = run_training(options(db_path, tmp_path / "plain", steps=2))
+    goal = run_training(options(db_path, tmp_path / "goal", steps=2, goal_weight=1.0, export=True))
+
+    assert plain.goal is None and goal.goal is not None
+    backbone = zip(plain.backbone.state_dict().values(), goal.backbone.state_dict().values())
+    assert any(not torch.equal(a, b) for a, b in backbone)
+    TorchPolicy.from_model_dir(tmp_path / "goal")  # the export holds the backbone and head only, checked against the ONNX graphs
 
 
 def test_non_finite_loss_stops_without_export(db_path, tmp_path):

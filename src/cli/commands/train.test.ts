@@ -62,6 +62,7 @@ it('python without torch gives the install command', async () => {
 it.each([
   ['--state-noise', 'abc', 'expected a number of at least 0, got "abc"'],
   ['--state-noise', '-1', 'expected a number of at least 0, got "-1"'],
+  ['--goal-weight', '-0.5', 'expected a number of at least 0, got "-0.5"'],
   ['--lr', 'nan', 'expected a positive number, got "nan"'],
   ['--seed', '1.7', 'expected a whole number from 0 to 4294967295, got "1.7"'],
   ['--seed', '', 'expected a whole number from 0 to 4294967295, got ""'],

@@ -19,6 +19,7 @@ interface TrainFlags {
   depthMean: number;
   lr?: number;
   stateNoise?: number;
+  goalWeight?: number;
   seed?: number;
   device: string;
   resume?: boolean;
@@ -105,6 +106,7 @@ function trainerArguments(flags: TrainFlags): string[] {
   if (flags.task !== undefined) args.push('--task', flags.task);
   if (flags.lr !== undefined) args.push('--lr', String(flags.lr));
   if (flags.stateNoise !== undefined) args.push('--state-noise', String(flags.stateNoise));
+  if (flags.goalWeight !== undefined) args.push('--goal-weight', String(flags.goalWeight));
   if (flags.seed !== undefined) args.push('--seed', String(flags.seed));
   if (flags.resume) args.push('--resume');
   if (flags.name !== undefined) args.push('--name', flags.name);
@@ -180,6 +182,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--depth-mean <n>', 'mean recurrence depth of training (32 as published; 8 trains the tiny model faster on a CPU)', positiveInteger, 32)
     .option('--lr <rate>', 'peak learning rate (default 1e-3)', positiveNumber)
     .option('--state-noise <rad>', 'Gaussian noise added to the joint state in training, in radians (default 0)', nonNegativeNumber)
+    .option('--goal-weight <w>', "weight of an auxiliary loss predicting each episode's last joint state from the cameras and task (default 0)", nonNegativeNumber)
     .option('--seed <n>', 'seed of weights, batches, depths and scratchpads', seedNumber)
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
