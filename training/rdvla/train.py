@@ -87,8 +87,8 @@ class VLAPolicy(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.head = head
-        # Training-only map from the backbone's pooled latent tokens to the episode's last joint
-        # state; it is not exported and the app never runs it.
+        # Training-only map from the pooled latent tokens of the backbone to the last joint state of
+        # the episode. The export leaves it out, so the app never runs it.
         self.goal = nn.Linear(backbone.config.hidden_size, goal_size) if goal_size > 0 else None
 
     def forward(
