@@ -10,6 +10,7 @@ context is everything before the latent tokens (Nc = C * patches + T).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -114,8 +115,9 @@ class TokenLocations(nn.Module):
     A token's query is compared with a key at every pixel of a camera's stem features. The softmax
     of the scores over the pixels then weights the pixel coordinates into one expected position.
     A word like "red" can learn a query that matches red pixels, so its embedding then gives the
-    red target's position in every camera. The positions of all cameras pass through a linear map
-    that starts at zero, so training begins from the plain backbone.
+    red target's position in every camera. A learned scale, starting at 4, sharpens the softmax so
+    that a target of a few dozen pixels can outweigh the thousands of table pixels. The positions of
+    all cameras pass through a linear map with small initial weights.
     """
 
     def __init__(self, config: BackboneConfig) -> None:
@@ -124,15 +126,16 @@ class TokenLocations(nn.Module):
         channels = config.stem_channels
         self.query = nn.Linear(config.hidden_size, channels, bias=False)
         self.key = nn.Conv2d(channels, channels, kernel_size=1)
+        self.log_scale = nn.Parameter(torch.tensor(math.log(4.0)))
         self.embed = nn.Linear(2 * config.cameras, config.hidden_size)
-        nn.init.zeros_(self.embed.weight)
+        nn.init.normal_(self.embed.weight, std=0.02)
         nn.init.zeros_(self.embed.bias)
 
     def forward(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
         """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> [B, T, Db]."""
         batch, tokens = text.shape[0], text.shape[1]
         keys = self.key(features).reshape(batch, self.cameras, -1, self.pixels)  # [B, C, c, HW]
-        scores = torch.matmul(self.query(text).unsqueeze(1), keys)  # [B, C, T, HW]
+        scores = torch.matmul(self.query(text).unsqueeze(1), keys) * self.log_scale.exp()  # [B, C, T, HW]
         grid = coordinates.reshape(2, self.pixels).transpose(0, 1)  # [HW, 2]: x, y
         positions = torch.matmul(scores.softmax(dim=-1), grid)  # [B, C, T, 2]
         return self.embed(positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras))

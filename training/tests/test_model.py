@@ -81,6 +81,7 @@ def test_token_location_finds_the_matching_pixel():
         locations.key.bias.zero_()
         locations.query.weight.zero_()
         locations.query.weight[0, 0] = 1.0  # the token's first embedding value queries stem channel 0
+        locations.log_scale.zero_()
         locations.embed.weight.copy_(torch.eye(config.hidden_size, 2 * config.cameras))  # positions into the first 4 values
         features = torch.zeros(config.cameras, channels, size, size)
         features[0, 0, 10, 40] = 1.0  # camera 0: the match is at row 10, column 40
@@ -93,11 +94,13 @@ def test_token_location_finds_the_matching_pixel():
     assert torch.allclose(added[0, 0, :4], expected, atol=1e-4)
 
 
-def test_token_locations_start_as_the_plain_backbone():
+def test_token_locations_with_zero_map_match_plain_backbone():
     config = get_preset("tiny").backbone
     assert config.token_locations
     torch.manual_seed(0)
     backbone = TinyBackbone(config).eval()
+    with torch.no_grad():
+        backbone.token_locations.embed.weight.zero_()
     plain = TinyBackbone(replace(config, token_locations=False)).eval()
     plain.load_state_dict({name: value for name, value in backbone.state_dict().items() if not name.startswith("token_locations.")})
     assert same_context(backbone, plain, config)
