@@ -38,7 +38,7 @@ from .model import RDVLAHead, l1_chunk_loss, sample_training_depth
 from .presets import IMAGE_MEAN, IMAGE_STD, get_preset
 from .backbone import TinyBackbone
 from .tokenizer import TASK_WORDS, WordLevelTokenizer, build_tokenizer_json
-from .train_state import TrainState, load_train_state, save_train_state
+from .train_state import TrainState, apply_train_state, read_train_state, save_train_state
 
 log = logging.getLogger("rdvla.train")
 
@@ -276,11 +276,13 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
 
     device = distributed.device
     preset, policy, optimizer, scheduler = build_training(options, device)
-    saved: Optional[TrainState] = load_train_state(state_path, policy, optimizer, scheduler) if options.resume else None
-    if saved is not None:
-        changed = changed_settings(saved.options, asdict_options(options))
+    saved: Optional[TrainState] = None
+    if options.resume:
+        document = read_train_state(state_path)
+        changed = changed_settings(document["options"], asdict_options(options))
         if changed:
             raise SystemExit(f"{out}: --resume with settings that differ from the saved run ({changed}): pass the saved values, or start a new run")
+        saved = apply_train_state(document, policy, optimizer, scheduler)
     if saved is not None and saved.step >= options.steps:
         raise SystemExit(f"{out}: the saved run already finished {saved.step} steps: pass a larger --steps to train further")
     dataset = build_dataset(options, saved.normalization if saved else None)
@@ -296,9 +298,9 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         model = nn.parallel.DistributedDataParallel(policy, device_ids=[device.index] if device.type == "cuda" else None)
     if distributed.is_main:
         parameters = sum(p.numel() for p in policy.parameters())
-        log.info("training %s (%.2f M parameters) on %s x %d, steps %d..%d, batch %d per process, depth mean %d, bptt %d, state noise %g",
+        log.info("training %s (%.2f M parameters) on %s x %d, steps %d..%d, batch %d per process, depth mean %d, bptt %d, state noise %g, goal weight %g",
                  preset.name, parameters / 1e6, device, distributed.world_size, first_step, options.steps,
-                 options.batch_size, options.depth_mean, options.bptt_depth, options.state_noise)
+                 options.batch_size, options.depth_mean, options.bptt_depth, options.state_noise, options.goal_weight)
 
     def save(step: int, loss: float) -> None:
         if distributed.is_main:
@@ -312,10 +314,14 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         for step in range(first_step, options.steps):
             loss, depth = train_step(model, dataset, options, step, distributed.rank, device, optimizer)
             if not math.isfinite(loss):
+                kept = (
+                    f"The last saved state ({state_path}, every {options.checkpoint_every} steps) is unchanged."
+                    if state_path.exists()
+                    else "No training state was saved yet."
+                )
                 raise SystemExit(
                     f"the loss became {loss} at step {step + 1}, so training stopped and nothing was exported: "
-                    f"lower --lr, or check the episodes; the last saved state ({state_path}, every "
-                    f"{options.checkpoint_every} steps) is unchanged"
+                    f"lower --lr, or check the episodes. {kept}"
                 )
             scheduler.step()
             completed = step + 1
@@ -368,6 +374,7 @@ def export_model(options: TrainOptions, preset_name: str, policy: VLAPolicy, dat
         "depthMean": options.depth_mean,
         "bpttDepth": options.bptt_depth,
         "stateNoise": options.state_noise,
+        "goalWeight": options.goal_weight,
         "batchSize": options.batch_size,
         "finalLoss": loss,
     }

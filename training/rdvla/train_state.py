@@ -48,11 +48,16 @@ def save_train_state(path: Path, state: TrainState, model: nn.Module, optimizer,
     os.replace(partial, path)
 
 
-def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> TrainState:
-    """Load weights, optimiser and schedule into the given objects; returns the rest."""
+def read_train_state(path: Path) -> dict:
+    """Read a saved training state without applying it, so its settings can be checked first."""
     document = torch.load(str(path), map_location="cpu")
     if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
         raise SystemExit(f"{path} is not an RD-VLA training state (expected format {STATE_FORMAT!r})")
+    return document
+
+
+def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler) -> TrainState:
+    """Load weights, optimiser and schedule of a read state into the given objects; returns the rest."""
     model.load_state_dict(document["model"])
     optimizer.load_state_dict(document["optimizer"])
     scheduler.load_state_dict(document["scheduler"])
@@ -63,3 +68,8 @@ def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> Trai
         list(document["episode_ids"]),
         document["options"],
     )
+
+
+def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> TrainState:
+    """Load weights, optimiser and schedule into the given objects; returns the rest."""
+    return apply_train_state(read_train_state(path), model, optimizer, scheduler)

@@ -71,6 +71,12 @@ def test_non_finite_loss_stops_without_export(db_path, tmp_path):
     assert not (tmp_path / "diverged" / "manifest.json").exists()
 
 
+def test_resume_rejects_added_goal_loss(db_path, tmp_path):
+    run_training(options(db_path, tmp_path / "run", steps=2))
+    with pytest.raises(SystemExit, match=r"goal_weight 0.0 -> 1.0"):
+        run_training(options(db_path, tmp_path / "run", steps=4, goal_weight=1.0, resume=True))
+
+
 def test_resume_rejects_changed_settings(db_path, tmp_path):
     run_training(options(db_path, tmp_path / "run", steps=2))
     with pytest.raises(SystemExit, match=r"batch_size 2 -> 3, state_noise 0.0 -> 0.5"):
