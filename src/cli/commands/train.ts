@@ -116,7 +116,13 @@ function trainerArguments(flags: TrainFlags): string[] {
 /** Runs the Python trainer, drawing its progress on stderr; resolves with the exported model's record. */
 async function runTrainer(flags: TrainFlags): Promise<TrainExported> {
   const pythonPath = [TRAINING_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
-  const child = spawn(flags.python, trainerArguments(flags), { env: { ...process.env, PYTHONPATH: pythonPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The trainer runs in its own process group, so a terminal's Ctrl-C reaches it only once,
+  // through the handler below, and a signal to this process alone stops it too.
+  const child = spawn(flags.python, trainerArguments(flags), {
+    env: { ...process.env, PYTHONPATH: pythonPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const tty = process.stderr.isTTY === true;
   let barShown = false;
   let exported: TrainExported | undefined;
@@ -146,25 +152,35 @@ async function runTrainer(flags: TrainFlags): Promise<TrainExported> {
     }
   });
 
-  // Ctrl-C reaches the trainer through the terminal's process group; it saves its state and
-  // exits, and this process waits for that. SIGTERM is passed on as SIGINT for the same effect.
-  const ignoreInterrupt = (): void => {};
-  const forwardTerminate = (): void => void child.kill('SIGINT');
-  process.on('SIGINT', ignoreInterrupt);
-  process.on('SIGTERM', forwardTerminate);
+  // SIGINT, SIGTERM and SIGHUP are passed on as SIGINT: the trainer saves its state and exits,
+  // and this process waits for that.
+  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let interrupted = false;
+  const forwardStop = (): void => {
+    interrupted = true;
+    child.kill('SIGINT');
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, forwardStop);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', resolve);
     });
     clearBar();
+    if (interrupted && code !== 0) {
+      const state = path.join(flags.out, 'training', 'state.pt');
+      throw new UserError(
+        existsSync(state)
+          ? `training interrupted: its state is in ${state}, so run the same command with --resume to continue`
+          : 'training interrupted before its first saved state: run the command again to start over',
+      );
+    }
     if (code !== 0 || exported === undefined) {
       throw new UserError(`training stopped with exit code ${code}: see the trainer's messages above`);
     }
     return exported;
   } finally {
-    process.off('SIGINT', ignoreInterrupt);
-    process.off('SIGTERM', forwardTerminate);
+    for (const signal of STOP_SIGNALS) process.off(signal, forwardStop);
   }
 }
 
