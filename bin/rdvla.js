@@ -10,3 +10,6 @@ if (!existsSync(fileURLToPath(entry))) {
 }
 const { main } = await import(entry.href);
 await main(process.argv);
+// A command that failed has printed its message; a handle left open by a part that failed
+// (a dead child's port, say) must not keep the process running.
+if (process.exitCode !== undefined && process.exitCode !== 0) setTimeout(() => process.exit(), 2000).unref();

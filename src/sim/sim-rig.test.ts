@@ -118,4 +118,15 @@ describe('simulated rig process death', () => {
       await rig.stop();
     }
   });
+
+  it('rejects a verdict request after the process died', async () => {
+    const rig = await startSimRig({ seed: 4, cameras: false });
+    try {
+      process.kill(rig.pid, 'SIGKILL');
+      await rig.exited;
+      await expect(rig.taskVerdict()).rejects.toThrow('simulator process exited (signal SIGKILL) before verdict was sent');
+    } finally {
+      await rig.stop();
+    }
+  });
 });

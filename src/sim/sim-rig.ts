@@ -178,8 +178,15 @@ function request<T extends SimEvent['type']>(child: ChildProcess, message: SimRe
     const onExit = (code: number | null): void => finish(new UserError(`simulator process exited (code ${code ?? 'none'}) before responding to ${message.type}`));
     const timer = setTimeout(() => finish(new UserError(`simulator process did not respond to ${message.type} within ${timeoutMs} ms`)), timeoutMs);
 
+    if (child.exitCode !== null || child.signalCode !== null || !child.connected) {
+      const how = child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode ?? 'none'}`;
+      finish(new UserError(`simulator process exited (${how}) before ${message.type} was sent: start the simulated rig again`));
+      return;
+    }
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send(message);
+    child.send(message, (error) => {
+      if (error) finish(new UserError(`sending ${message.type} to the simulator process failed: ${error.message}`));
+    });
   });
 }

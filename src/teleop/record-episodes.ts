@@ -2,7 +2,7 @@ import { CameraHub } from '../camera/camera-hub.js';
 import type { CameraStatsSnapshot } from '../camera/camera-types.js';
 import { type FrameSink, recordEpisodeFrames } from '../camera/episode-frames.js';
 import { monotonicNs, sleep } from '../common/clock.js';
-import { UserError } from '../common/errors.js';
+import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { RigConnection } from '../rig/rig-connection.js';
 import type { RigConfig } from '../rig/rig-config.js';
@@ -160,7 +160,7 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
   });
 
   const cameras = frames?.stop() ?? {};
-  const verdict = options.scene ? await options.scene.verdict() : null;
+  const verdict = options.scene ? await judgeScene(options.scene, recorder.episodeId) : null;
   let outcome: EpisodeOutcome = 'unlabelled';
   if (verdict) outcome = verdict.success ? 'success' : 'failure';
   if (verdict) log.info(`episode ${recorder.episodeId}: ${outcome}: ${verdict.detail}`);
@@ -182,6 +182,16 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
     };
   } finally {
     store.close();
+  }
+}
+
+/** Asks the scene for its verdict; when it cannot answer (its process was stopped), the episode is kept unlabelled. */
+async function judgeScene(scene: EpisodeScene, episodeId: number): Promise<{ success: boolean; detail: string } | null> {
+  try {
+    return await scene.verdict();
+  } catch (error) {
+    log.warn(`episode ${episodeId}: the simulated scene gave no verdict (${errorMessage(error)}), so the episode is stored unlabelled`);
+    return null;
   }
 }
 
