@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { UserError } from '../common/errors.js';
@@ -249,6 +249,13 @@ describe('EpisodeStore.open', () => {
     db.close();
     expect(() => EpisodeStore.open(path)).toThrow(
       `${path} is not an RD-VLA episode database (SQLite file of another application, tables: moz_places)`,
+    );
+  });
+
+  test('path in a missing folder', () => {
+    const missing = join(dirname(path), 'no-such-folder', 'episodes.db');
+    expect(() => EpisodeStore.open(missing)).toThrow(
+      new UserError(`cannot create the episode database ${missing}: the folder ${dirname(missing)} does not exist, so create it or pass another --db`),
     );
   });
 

@@ -1,4 +1,5 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../common/errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate, newerSchemaError, schemaVersion } from './schema.js';
@@ -40,6 +41,11 @@ export function openConnection(path: string, options: ConnectionOptions = {}): D
 
   if (existsSync(path) && statSync(path).isDirectory()) {
     throw new UserError(`${path} is a folder, not an episode database: pass the path of a .db file with --db`);
+  }
+
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UserError(`cannot create the episode database ${path}: the folder ${folder} does not exist, so create it or pass another --db`);
   }
 
   const existed = existsSync(path);
