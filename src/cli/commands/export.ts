@@ -3,7 +3,7 @@ import { exportEpisodes } from '../../export/export-episodes.js';
 import { countOf, formatProgressLine } from '../../export/export-progress.js';
 import { ALOHA_IMAGE_MODES, type AlohaImageMode, EXPORT_FORMATS, type ExportFormat, type ExportProgress, type ExportResult } from '../../export/export-types.js';
 import { EPISODE_KINDS, EPISODE_OUTCOMES, type EpisodeKind, type EpisodeOutcome } from '../../store/episode-types.js';
-import { positiveInteger } from './record.js';
+import { integerUpTo } from './record.js';
 
 interface ExportFlags {
   db: string;
@@ -115,7 +115,7 @@ export function registerExportCommand(program: Command): void {
     .addOption(new Option('--outcome <outcome>', 'only episodes with this outcome').choices(EPISODE_OUTCOMES))
     .option('--ids <list>', 'only these episode ids, comma-separated (e.g. 1,2,5)', parseIds)
     .option('--include-incomplete', 'also export episodes whose recording did not finish')
-    .option('--fps <n>', 'LeRobot frames per second (default: the camera rate, or the control rate without cameras)', positiveInteger)
+    .option('--fps <n>', 'LeRobot frames per second, 1 to 1000 (default: the camera rate, or the control rate without cameras)', integerUpTo(1000))
     .option('--repo-id <name>', 'dataset name for the LeRobot dataset card, e.g. lab/fold_towel (default: local/<out folder name>)')
     .option('--with-telemetry', 'add rollout telemetry per frame: rollout.k_star, rollout.horizon, rollout.inference_ms (-1 before the first inference)')
     .addOption(new Option('--images <mode>', 'ALOHA image storage: JPEG bytes as recorded, or decoded RGB pixels').choices(ALOHA_IMAGE_MODES).default('jpeg'))

@@ -41,6 +41,25 @@ export function seedNumber(value: string): number {
   return parsed;
 }
 
+/** Longest episode or rollout a command accepts: one day, far beyond any demonstration. */
+export const MAX_SECONDS = 86_400;
+
+/** Parses a length in seconds, above 0 and at most one day (longer timers overflow in Node). */
+export function durationSeconds(value: string): number {
+  const parsed = positiveNumber(value);
+  if (parsed > MAX_SECONDS) throw new InvalidArgumentError(`expected at most ${MAX_SECONDS} seconds (one day), got "${value}"`);
+  return parsed;
+}
+
+/** Returns a parser of whole numbers from 1 to `max`. */
+export function integerUpTo(max: number): (value: string) => number {
+  return (value) => {
+    const parsed = positiveInteger(value);
+    if (parsed > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}, got "${value}"`);
+    return parsed;
+  };
+}
+
 export function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
@@ -97,7 +116,7 @@ export function registerRecordCommand(program: Command): void {
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
     .option('--task <text>', "task description stored with each episode; with --sim, the simulated scene's task by default")
     .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', seedNumber)
-    .option('--seconds <n>', 'length of each episode in seconds', positiveNumber, 10)
+    .option('--seconds <n>', 'length of each episode in seconds (at most one day)', durationSeconds, 10)
     .option('--episodes <n>', 'number of episodes to record', positiveInteger, 1)
     .option('--reset-seconds <n>', 'pause between episodes while teleop keeps running, in seconds', nonNegativeNumber, 2)
     .option('--json', 'print one JSON object per episode')

@@ -6,7 +6,10 @@ import type { DepthMode } from '../../policy/policy-types.js';
 import type { RolloutEvent, RolloutSummary } from '../../rollout/rollout-telemetry.js';
 import { RolloutTelemetry } from '../../rollout/rollout-telemetry.js';
 import { runRollout } from '../../rollout/run-rollout.js';
-import { positiveInteger, positiveNumber, rigFromFlags, seedNumber } from './record.js';
+import { durationSeconds, integerUpTo, positiveNumber, rigFromFlags, seedNumber } from './record.js';
+
+/** Deepest fixed recurrence a rollout accepts: the training schedule's cap. */
+const MAX_DEPTH = 64;
 
 type AdaptiveKind = 'converge' | 'binary' | 'linear';
 
@@ -78,9 +81,9 @@ export function registerRolloutCommand(program: Command): void {
     .option('--rig <file>', 'rig file of the real arms')
     .requiredOption('--model <dir>', 'model directory (manifest.json, tokenizer.json, ONNX graphs)')
     .option('--task <text>', "instruction for the policy (default with --sim: the scene's task)")
-    .option('--seconds <n>', 'length of the rollout in seconds', positiveNumber, 20)
+    .option('--seconds <n>', 'length of the rollout in seconds (at most one day)', durationSeconds, 20)
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
-    .option('--depth <iterations>', 'fixed number of recurrent iterations (default: the manifest defaultDepth)', positiveInteger)
+    .option('--depth <iterations>', `fixed number of recurrent iterations, 1 to ${MAX_DEPTH} (default: the manifest defaultDepth)`, integerUpTo(MAX_DEPTH))
     .addOption(new Option('--adaptive <mode>', 'stop iterating when the actions converge; horizon from k* by the binary or linear rule, fixed for converge').choices(['converge', 'binary', 'linear']))
     .option('--delta <value>', 'convergence threshold of --adaptive: mean squared change of the normalised chunk (default: manifest)', positiveNumber)
     .option('--seed <uint32>', 'seed of the scene reset and of the first scratchpad (inference n uses seed + n)', seedNumber)
