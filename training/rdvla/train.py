@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -127,7 +128,10 @@ def resolve_device(name: str, local_rank: int) -> torch.device:
         if not torch.cuda.is_available():
             raise SystemExit("--device cuda: this PyTorch build sees no CUDA GPU; pass --device cpu")
         return torch.device("cuda", local_rank)
-    return torch.device(name)
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise SystemExit(f"--device {name} is invalid: use auto, cpu, cuda or a PyTorch device such as cuda:1") from None
 
 
 class Distributed:
@@ -266,6 +270,8 @@ def run_training(options: TrainOptions) -> VLAPolicy:
 
 def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     out = Path(options.out)
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"--out {out} is a file, not a folder: pass the model folder to write")
     state_path = out / STATE_FILE
     if state_path.exists() and not options.resume:
         raise SystemExit(f"{out} already contains a training run: pass --resume to continue it, or choose another --out")
@@ -454,6 +460,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         run_training(options)
     except DatasetError as error:
         raise SystemExit(str(error)) from None
+    except sqlite3.DatabaseError as error:
+        raise SystemExit(f"{options.db} cannot be read ({error}): the database is damaged, so train on a backup or a copy that opens") from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
 

@@ -9,7 +9,7 @@ import torch
 import torch.multiprocessing as mp
 
 from rdvla.policy import TorchPolicy
-from rdvla.train import STATE_FILE, TrainOptions, build_training, parse_args, run_training
+from rdvla.train import STATE_FILE, TrainOptions, build_training, main, parse_args, run_training
 from rdvla.train_state import load_train_state
 from train_fixtures import make_training_database
 
@@ -62,6 +62,22 @@ def test_goal_loss_trains_backbone_and_is_not_exported(db_path, tmp_path):
     backbone = zip(plain.backbone.state_dict().values(), goal.backbone.state_dict().values())
     assert any(not torch.equal(a, b) for a, b in backbone)
     TorchPolicy.from_model_dir(tmp_path / "goal")  # the export holds the backbone and head only, checked against the ONNX graphs
+
+
+def test_damaged_database_is_reported(tmp_path):
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x07" * 4000)
+    with pytest.raises(SystemExit, match="the database is damaged"):
+        main(["--db", str(damaged), "--out", str(tmp_path / "model")])
+
+
+def test_output_file_and_device_rejected(db_path, tmp_path):
+    existing = tmp_path / "file"
+    existing.write_text("")
+    with pytest.raises(SystemExit, match="is a file, not a folder"):
+        run_training(options(db_path, existing))
+    with pytest.raises(SystemExit, match="--device tpu is invalid"):
+        run_training(options(db_path, tmp_path / "run", device="tpu"))
 
 
 def test_non_finite_loss_stops_without_export(db_path, tmp_path):
