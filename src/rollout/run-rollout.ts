@@ -11,7 +11,7 @@ import { RigConnection } from '../rig/rig-connection.js';
 import type { RigConfig } from '../rig/rig-config.js';
 import { EpisodeRecorder } from '../store/episode-recorder.js';
 import { EpisodeStore } from '../store/episode-store.js';
-import { calibrationOf } from '../teleop/record-episodes.js';
+import { calibrationOf, verdictOrNull } from '../teleop/record-episodes.js';
 import { describePolicy } from './policy-description.js';
 import { Rollout, type RolloutEnd, defaultMarginMs } from './rollout.js';
 import { type RolloutSummary, RolloutTelemetry } from './rollout-telemetry.js';
@@ -82,6 +82,7 @@ export async function runRollout(options: RunRolloutOptions): Promise<RolloutSum
     }
 
     const warmupLatencyMs = await warmUp(policy, connection, cameras, info, { task, mode: options.mode, seed: options.seed });
+    if (options.signal?.aborted) throw new UserError('rollout stopped before its first step: no episode was recorded');
     return await recordRollout(options, { connection, policy, info, cameras, task, hz, marginMs, warmupLatencyMs });
   } finally {
     await cameras?.stop();
@@ -143,7 +144,8 @@ async function recordRollout(options: RunRolloutOptions, opened: OpenedRig): Pro
     throw error;
   }
 
-  const verdict = await sceneVerdict(options.scene);
+  const scene = options.scene;
+  const verdict = scene ? await verdictOrNull(() => scene.taskVerdict()) : null;
   let outcome: RolloutSummary['outcome'] = 'unlabelled';
   if (verdict !== null) outcome = verdict.success ? 'success' : 'failure';
   await recorder.stop({ outcome });
@@ -169,17 +171,6 @@ async function recordRollout(options: RunRolloutOptions, opened: OpenedRig): Pro
   telemetry.emit({ type: 'stopped', summary });
   log.info(`episode ${summary.episodeId}: ${summary.steps} steps, ${summary.inferences} inferences, ${summary.waitTicks} ticks waiting, outcome ${outcome}`);
   return summary;
-}
-
-/** The scene's verdict, or null without a scene or when the simulator cannot give one (the outcome stays unlabelled). */
-async function sceneVerdict(scene: SimScene | null | undefined): Promise<{ success: boolean; detail: string } | null> {
-  if (!scene) return null;
-  try {
-    return await scene.taskVerdict();
-  } catch (error) {
-    log.warn(`the simulated scene gave no verdict (${errorMessage(error)}): the episode stays unlabelled`);
-    return null;
-  }
 }
 
 function checkPolicyFitsRig(info: PolicyInfo, rig: RigConfig): void {

@@ -160,7 +160,8 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
   });
 
   const cameras = frames?.stop() ?? {};
-  const verdict = options.scene ? await judgeScene(options.scene, recorder.episodeId) : null;
+  const scene = options.scene;
+  const verdict = scene ? await verdictOrNull(() => scene.verdict()) : null;
   let outcome: EpisodeOutcome = 'unlabelled';
   if (verdict) outcome = verdict.success ? 'success' : 'failure';
   if (verdict) log.info(`episode ${recorder.episodeId}: ${outcome}: ${verdict.detail}`);
@@ -185,12 +186,12 @@ async function recordOne(options: RecordOptions, loop: ControlLoop, hub: CameraH
   }
 }
 
-/** Asks the scene for its verdict; when it cannot answer (its process was stopped), the episode is kept unlabelled. */
-async function judgeScene(scene: EpisodeScene, episodeId: number): Promise<{ success: boolean; detail: string } | null> {
+/** Returns the simulated scene's verdict, or null when it cannot give one (its process was stopped), so the episode stays unlabelled. */
+export async function verdictOrNull(ask: () => Promise<{ success: boolean; detail: string }>): Promise<{ success: boolean; detail: string } | null> {
   try {
-    return await scene.verdict();
+    return await ask();
   } catch (error) {
-    log.warn(`episode ${episodeId}: the simulated scene gave no verdict (${errorMessage(error)}), so the episode is stored unlabelled`);
+    log.warn(`the simulated scene gave no verdict (${errorMessage(error)}), so the episode is stored unlabelled`);
     return null;
   }
 }
