@@ -277,6 +277,8 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         raise SystemExit(f"{out} already contains a training run: pass --resume to continue it, or choose another --out")
     if not state_path.exists() and (out / "manifest.json").exists():
         raise SystemExit(f"{out} already contains a model and no training state to resume: choose another --out, or delete the model first")
+    if not state_path.exists() and out.is_dir() and any(out.iterdir()):
+        raise SystemExit(f"{out} is a folder with other files in it: pass a new or empty folder as --out, so the model does not mix with them")
     if options.resume and not state_path.exists():
         raise SystemExit(f"--resume: {state_path} not found, so there is no run to continue: drop --resume to start one")
 

@@ -76,6 +76,11 @@ def test_output_file_and_device_rejected(db_path, tmp_path):
     existing.write_text("")
     with pytest.raises(SystemExit, match="is a file, not a folder"):
         run_training(options(db_path, existing))
+    crowded = tmp_path / "crowded"
+    crowded.mkdir()
+    (crowded / "episode_0.hdf5").write_bytes(b"")
+    with pytest.raises(SystemExit, match="other files in it"):
+        run_training(options(db_path, crowded))
     with pytest.raises(SystemExit, match="--device tpu is invalid"):
         run_training(options(db_path, tmp_path / "run", device="tpu"))
 

@@ -5,6 +5,7 @@ import type { CameraFrame } from '../../policy/camera-frames.js';
 import { PROVIDERS, parseProvider, type ExecutionProvider } from '../../policy/execution-provider.js';
 import type { DepthMode, InferenceResult, PolicyInfo } from '../../policy/policy-types.js';
 import { RdvlaPolicy } from '../../policy/rdvla-policy.js';
+import { taskText } from './record.js';
 
 interface CommonOptions {
   model: string;
@@ -174,7 +175,7 @@ export function registerPolicyCommands(program: Command): void {
     .option('--seed <uint32>', 'seed of the scratchpad initialisation (default: random)', parseSeed)
     .addOption(providerOption())
     .option('--image <camera=file>', 'image file for a camera, repeatable; cameras without one get mid-grey', collect, [])
-    .requiredOption('--task <text>', 'task instruction')
+    .requiredOption('--task <text>', 'task instruction', taskText)
     .requiredOption('--state <values>', "joint state, comma-separated in the model's joint order: radians for arm joints, 0 (closed) to 1 (open) for grippers")
     .option('--json', 'print JSON {kStar, horizon, actions, trace, timingsMs}')
     .action(async (options: RunOptions) => {

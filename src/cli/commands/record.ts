@@ -41,6 +41,12 @@ export function seedNumber(value: string): number {
   return parsed;
 }
 
+/** Parses a task instruction; blank text is rejected, since a policy and a dataset need one. */
+export function taskText(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a task instruction, got blank text');
+  return value;
+}
+
 /** Longest episode or rollout a command accepts: one day, far beyond any demonstration. */
 export const MAX_SECONDS = 86_400;
 
@@ -114,7 +120,7 @@ export function registerRecordCommand(program: Command): void {
     .option('--sim', 'start the built-in simulated rig and record from it')
     .option('--rig <file>', 'rig file of the real arms')
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
-    .option('--task <text>', "task description stored with each episode; with --sim, the simulated scene's task by default")
+    .option('--task <text>', "task description stored with each episode; with --sim, the simulated scene's task by default", taskText)
     .option('--seed <n>', 'with --sim: seed of the scripted operator and of the table scenes', seedNumber)
     .option('--seconds <n>', 'length of each episode in seconds (at most one day)', durationSeconds, 10)
     .option('--episodes <n>', 'number of episodes to record', positiveInteger, 1)

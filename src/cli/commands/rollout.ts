@@ -6,7 +6,7 @@ import type { DepthMode } from '../../policy/policy-types.js';
 import type { RolloutEvent, RolloutSummary } from '../../rollout/rollout-telemetry.js';
 import { RolloutTelemetry } from '../../rollout/rollout-telemetry.js';
 import { runRollout } from '../../rollout/run-rollout.js';
-import { durationSeconds, integerUpTo, positiveNumber, rigFromFlags, seedNumber } from './record.js';
+import { durationSeconds, integerUpTo, positiveNumber, rigFromFlags, seedNumber, taskText } from './record.js';
 
 /** Deepest fixed recurrence a rollout accepts: the training schedule's cap. */
 const MAX_DEPTH = 64;
@@ -80,7 +80,7 @@ export function registerRolloutCommand(program: Command): void {
     .option('--sim', 'start the built-in simulated rig, reset its scene and judge the task at the end')
     .option('--rig <file>', 'rig file of the real arms')
     .requiredOption('--model <dir>', 'model directory (manifest.json, tokenizer.json, ONNX graphs)')
-    .option('--task <text>', "instruction for the policy (default with --sim: the scene's task)")
+    .option('--task <text>', "instruction for the policy (default with --sim: the scene's task)", taskText)
     .option('--seconds <n>', 'length of the rollout in seconds (at most one day)', durationSeconds, 20)
     .option('--db <file>', 'episode database (SQLite)', 'episodes.db')
     .option('--depth <iterations>', `fixed number of recurrent iterations, 1 to ${MAX_DEPTH} (default: the manifest defaultDepth)`, integerUpTo(MAX_DEPTH))

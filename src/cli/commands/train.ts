@@ -203,7 +203,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--device <name>', 'auto, cpu or cuda', 'auto')
     .option('--resume', 'continue the run saved in DIR/training/state.pt')
     .option('--name <name>', "model name in the manifest (default: the output folder's name)")
-    .option('--python <path>', 'Python with torch, numpy, onnx and PIL (default: $RDVLA_PYTHON or /usr/bin/python3)', defaultPython())
+    .option('--python <path>', 'Python with torch, numpy, onnx and PIL ($RDVLA_PYTHON if set)', defaultPython())
     .option('--json', 'print progress records and the result as JSON lines on stdout')
     .action(async (flags: TrainFlags) => {
       checkPythonModules(flags.python);

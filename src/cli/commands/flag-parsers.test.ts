@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { expect, it } from 'vitest';
-import { durationSeconds, integerUpTo } from './record.js';
+import { durationSeconds, integerUpTo, taskText } from './record.js';
 
 it('duration accepts one day at most', () => {
   expect(durationSeconds('0.5')).toBe(0.5);
@@ -14,4 +14,9 @@ it('bounded integer rejects values above its limit', () => {
   expect(depth('64')).toBe(64);
   expect(() => depth('65')).toThrow(new InvalidArgumentError('expected a whole number from 1 to 64, got "65"'));
   expect(() => depth('2.5')).toThrow('expected a positive integer, got "2.5"');
+});
+
+it('task text must not be blank', () => {
+  expect(taskText('fold the towel')).toBe('fold the towel');
+  expect(() => taskText('  ')).toThrow(new InvalidArgumentError('expected a task instruction, got blank text'));
 });
