@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../../common/errors.js';
@@ -21,6 +22,9 @@ function parsePort(value: string): number {
 /** Runs the service in browser mode until SIGINT or SIGTERM. */
 export async function serveBrowserMode(flags: ServeFlags): Promise<void> {
   if (flags.sim && flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
+  if (flags.models !== undefined && !(existsSync(flags.models) && statSync(flags.models).isDirectory())) {
+    throw new UserError(`--models ${flags.models} is not a folder: pass the folder that holds the exported model directories`);
+  }
   const rig = flags.sim ? ({ sim: true } as const) : flags.rig ? { rigFile: flags.rig } : null;
   const studio = await startBrowserMode({ dbPath: flags.db, rig, host: flags.host, port: flags.port, modelsDir: flags.models });
 
@@ -33,7 +37,7 @@ export async function serveBrowserMode(flags: ServeFlags): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  console.log('stopping: disconnecting the rig and closing the episode database');
+  console.error('stopping: disconnecting the rig and closing the episode database');
   await studio.close();
 }
 
