@@ -131,14 +131,18 @@ class TokenLocations(nn.Module):
         nn.init.normal_(self.embed.weight, std=0.02)
         nn.init.zeros_(self.embed.bias)
 
-    def forward(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
-        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> [B, T, Db]."""
+    def locate(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
+        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> positions [B, T, 2C]."""
         batch, tokens = text.shape[0], text.shape[1]
         keys = self.key(features).reshape(batch, self.cameras, -1, self.pixels)  # [B, C, c, HW]
         scores = torch.matmul(self.query(text).unsqueeze(1), keys) * self.log_scale.exp()  # [B, C, T, HW]
         grid = coordinates.reshape(2, self.pixels).transpose(0, 1)  # [HW, 2]: x, y
         positions = torch.matmul(scores.softmax(dim=-1), grid)  # [B, C, T, 2]
-        return self.embed(positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras))
+        return positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras)
+
+    def forward(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
+        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> [B, T, Db]."""
+        return self.embed(self.locate(text, features, coordinates))
 
 
 class TinyBackbone(nn.Module):
@@ -157,6 +161,12 @@ class TinyBackbone(nn.Module):
         self.latents = nn.Parameter(torch.randn(config.latent_tokens, width) * 0.02)  # [L, Db]
         self.position = nn.Parameter(torch.randn(config.sequence_length, width) * 0.02)  # [Nc + L, Db]
         self.layers = nn.ModuleList([BackboneLayer(config) for _ in range(config.layers)])
+
+    def token_positions(self, images: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+        """Return where each task token matches in each camera, [B, T, 2C]; needs token locations."""
+        batch, cameras = images.shape[0], images.shape[1]
+        pixels = images.reshape(batch * cameras, 3, self.config.image_size, self.config.image_size)
+        return self.token_locations.locate(self.token_embed(input_ids), self.stem(pixels), self.stem.coordinates)
 
     def forward(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> BackboneFeatures:
         batch, cameras = images.shape[0], images.shape[1]

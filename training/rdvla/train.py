@@ -81,6 +81,9 @@ class TrainOptions:
     name: Optional[str] = None
 
 
+GOAL_HIDDEN = 128  # width of the goal map's hidden layer
+
+
 class VLAPolicy(nn.Module):
     """Backbone and head trained as one module (DistributedDataParallel wraps this)."""
 
@@ -88,9 +91,16 @@ class VLAPolicy(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.head = head
-        # Training-only map from the pooled latent tokens of the backbone to the last joint state of
-        # the episode. The export leaves it out, so the app never runs it.
-        self.goal = nn.Linear(backbone.config.hidden_size, goal_size) if goal_size > 0 else None
+        # Training-only map to the last joint state of the episode, which the export leaves out.
+        # It reads the task tokens' image positions where the backbone has them, as directly as
+        # possible, and the pooled latent tokens otherwise.
+        self.goal: Optional[nn.Module] = None
+        if goal_size > 0 and backbone.token_locations is not None:
+            config = backbone.config
+            inputs = config.max_task_tokens * 2 * config.cameras
+            self.goal = nn.Sequential(nn.Linear(inputs, GOAL_HIDDEN), nn.ReLU(), nn.Linear(GOAL_HIDDEN, goal_size))
+        elif goal_size > 0:
+            self.goal = nn.Linear(backbone.config.hidden_size, goal_size)
 
     def forward(
         self,
@@ -104,7 +114,11 @@ class VLAPolicy(nn.Module):
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         # -> (normalised action chunk [B, K, A], normalised final state [B, P] or None)
         features = self.backbone(images, input_ids, attention_mask)
-        goal = self.goal(features.last_latent.mean(dim=1)) if self.goal is not None else None
+        goal = None
+        if self.goal is not None and self.backbone.token_locations is not None:
+            goal = self.goal(self.backbone.token_positions(images, input_ids).flatten(1))
+        elif self.goal is not None:
+            goal = self.goal(features.last_latent.mean(dim=1))
         return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth), goal
 
 
@@ -322,14 +336,14 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         for step in range(first_step, options.steps):
             loss, depth = train_step(model, dataset, options, step, distributed.rank, device, optimizer)
             if not math.isfinite(loss):
-                kept = (
+                state_message = (
                     f"The last saved state ({state_path}, every {options.checkpoint_every} steps) is unchanged."
                     if state_path.exists()
                     else "No training state was saved yet."
                 )
                 raise SystemExit(
                     f"the loss became {loss} at step {step + 1}, so training stopped and nothing was exported: "
-                    f"lower --lr, or check the episodes. {kept}"
+                    f"lower --lr, or check the episodes. {state_message}"
                 )
             scheduler.step()
             completed = step + 1
