@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { UserError } from '../../common/errors.js';
+import { UserError, errorMessage } from '../../common/errors.js';
 import { loadRigConfig } from '../../rig/rig-config.js';
 import type { RigConfig } from '../../rig/rig-config.js';
 import { type SimRig, startSimRig } from '../../sim/sim-rig.js';
@@ -149,6 +149,11 @@ export function registerRecordCommand(program: Command): void {
           signal: abort.signal,
           onEpisodeDone: (episode) => printEpisode(episode, flags.json),
         });
+      } catch (error) {
+        // A signal to the whole process group (timeout, systemctl) also stops the simulator or
+        // camera processes, so their ports fail after the stop was asked for.
+        if (!abort.signal.aborted) throw error;
+        console.error(`rdvla: stopped by a signal, after which the rig failed (${errorMessage(error)}): check the stored episodes with \`rdvla episodes list --db ${flags.db}\``);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
