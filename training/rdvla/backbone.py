@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -140,10 +141,6 @@ class TokenLocations(nn.Module):
         positions = torch.matmul(scores.softmax(dim=-1), grid)  # [B, C, T, 2]
         return positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras)
 
-    def forward(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
-        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> [B, T, Db]."""
-        return self.embed(self.locate(text, features, coordinates))
-
 
 class TinyBackbone(nn.Module):
     def __init__(self, config: BackboneConfig) -> None:
@@ -162,13 +159,16 @@ class TinyBackbone(nn.Module):
         self.position = nn.Parameter(torch.randn(config.sequence_length, width) * 0.02)  # [Nc + L, Db]
         self.layers = nn.ModuleList([BackboneLayer(config) for _ in range(config.layers)])
 
-    def token_positions(self, images: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
-        """Return where each task token matches in each camera, [B, T, 2C]; needs token locations."""
-        batch, cameras = images.shape[0], images.shape[1]
-        pixels = images.reshape(batch * cameras, 3, self.config.image_size, self.config.image_size)
-        return self.token_locations.locate(self.token_embed(input_ids), self.stem(pixels), self.stem.coordinates)
-
     def forward(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> BackboneFeatures:
+        return self.features_and_positions(images, input_ids, attention_mask)[0]
+
+    def features_and_positions(
+        self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[BackboneFeatures, Optional[torch.Tensor]]:
+        """Return the features and where each task token matches in each camera, [B, T, 2C].
+
+        The positions are None for a backbone without token locations.
+        """
         batch, cameras = images.shape[0], images.shape[1]
         config = self.config
 
@@ -178,8 +178,10 @@ class TinyBackbone(nn.Module):
         patches = patches.flatten(2).transpose(1, 2)  # [B * C, patches, Db]
         vision = patches.reshape(batch, cameras * config.patches_per_image, config.hidden_size)
         text = self.token_embed(input_ids)  # [B, T, Db]
+        positions = None
         if self.token_locations is not None:
-            text = text + self.token_locations(text, features, self.stem.coordinates)
+            positions = self.token_locations.locate(text, features, self.stem.coordinates)
+            text = text + self.token_locations.embed(positions)
         latents = self.latents.unsqueeze(0).expand(batch, -1, -1)  # [B, L, Db]
         x = torch.cat([vision, text, latents], dim=1) + self.position  # [B, Nc + L, Db]
 
@@ -200,4 +202,4 @@ class TinyBackbone(nn.Module):
 
         mid, last = hidden_states[config.middle_layer], hidden_states[-1]
         split = config.context_tokens
-        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:])
+        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:]), positions

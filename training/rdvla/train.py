@@ -113,12 +113,11 @@ class VLAPolicy(nn.Module):
         bptt_depth: int,
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         # -> (normalised action chunk [B, K, A], normalised final state [B, P] or None)
-        features = self.backbone(images, input_ids, attention_mask)
+        features, positions = self.backbone.features_and_positions(images, input_ids, attention_mask)
         goal = None
-        if self.goal is not None and self.backbone.token_locations is not None:
-            goal = self.goal(self.backbone.token_positions(images, input_ids).flatten(1))
-        elif self.goal is not None:
-            goal = self.goal(features.last_latent.mean(dim=1))
+        if self.goal is not None:
+            goal_input = positions.flatten(1) if positions is not None else features.last_latent.mean(dim=1)
+            goal = self.goal(goal_input)
         return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth), goal
 
 

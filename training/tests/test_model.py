@@ -88,7 +88,7 @@ def test_token_location_finds_the_matching_pixel():
         features[1, 0, 50, 5] = 1.0  # camera 1: at row 50, column 5
         text = torch.zeros(1, 1, config.hidden_size)
         text[0, 0, 0] = 100.0
-        added = locations(text, features, ConvStem(size, channels).coordinates)
+        added = locations.embed(locations.locate(text, features, ConvStem(size, channels).coordinates))
     step = 2 / (size - 1)
     expected = torch.tensor([-1 + 40 * step, -1 + 10 * step, -1 + 5 * step, -1 + 50 * step])
     assert torch.allclose(added[0, 0, :4], expected, atol=1e-4)
