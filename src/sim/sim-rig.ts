@@ -175,12 +175,13 @@ function request<T extends SimEvent['type']>(child: ChildProcess, message: SimRe
       if (event.type === expected) finish(undefined, event);
       else if (event.type === 'error') finish(new UserError(`simulated rig failed: ${event.message}`));
     };
-    const onExit = (code: number | null): void => finish(new UserError(`simulator process exited (code ${code ?? 'none'}) before responding to ${message.type}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      finish(new UserError(`simulator process exited (${exitReason(code, signal)}) before responding to ${message.type}`));
     const timer = setTimeout(() => finish(new UserError(`simulator process did not respond to ${message.type} within ${timeoutMs} ms`)), timeoutMs);
 
     if (child.exitCode !== null || child.signalCode !== null || !child.connected) {
-      const how = child.exitCode !== null ? `code ${child.exitCode}` : `signal ${child.signalCode ?? 'none'}`;
-      finish(new UserError(`simulator process exited (${how}) before ${message.type} was sent: start the simulated rig again`));
+      const reason = exitReason(child.exitCode, child.signalCode);
+      finish(new UserError(`simulator process exited (${reason}) before ${message.type} was sent: start the simulated rig again`));
       return;
     }
     child.on('message', onMessage);
@@ -189,4 +190,9 @@ function request<T extends SimEvent['type']>(child: ChildProcess, message: SimRe
       if (error) finish(new UserError(`sending ${message.type} to the simulator process failed: ${error.message}`));
     });
   });
+}
+
+/** Describes how a child process ended, e.g. "code 1" or "signal SIGTERM". */
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  return code !== null ? `code ${code}` : `signal ${signal ?? 'none'}`;
 }
