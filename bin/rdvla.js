@@ -10,6 +10,6 @@ if (!existsSync(fileURLToPath(entry))) {
 }
 const { main } = await import(entry.href);
 await main(process.argv);
-// A command that failed has printed its message; a handle left open by a part that failed
-// (a dead child's port, say) must not keep the process running.
+// A failed command has already printed its message. Exit soon after it, so that a handle a broken
+// part left open (the port of a dead child process, for example) cannot keep the process running.
 if (process.exitCode !== undefined && process.exitCode !== 0) setTimeout(() => process.exit(), 2000).unref();

@@ -92,8 +92,8 @@ class VLAPolicy(nn.Module):
         self.backbone = backbone
         self.head = head
         # Training-only map to the last joint state of the episode, which the export leaves out.
-        # It reads the task tokens' image positions where the backbone has them, as directly as
-        # possible, and the pooled latent tokens otherwise.
+        # It reads the task tokens' image positions where the backbone has them, and the pooled
+        # latent tokens otherwise.
         self.goal: Optional[nn.Module] = None
         if goal_size > 0 and backbone.token_locations is not None:
             config = backbone.config
@@ -476,7 +476,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except DatasetError as error:
         raise SystemExit(str(error)) from None
     except sqlite3.DatabaseError as error:
-        raise SystemExit(f"{options.db} cannot be read ({error}): the database is damaged, so train on a backup or a copy that opens") from None
+        raise SystemExit(f"{options.db} failed to open ({error}): the database is damaged, so train on a backup or a copy that opens") from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
 

@@ -57,7 +57,7 @@ def read_train_state(path: Path) -> dict:
 
 
 def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler) -> TrainState:
-    """Load weights, optimiser and schedule of a read state into the given objects; returns the rest."""
+    """Load the weights, optimiser and schedule of a read state into the given objects, and return the other fields."""
     model.load_state_dict(document["model"])
     optimizer.load_state_dict(document["optimizer"])
     scheduler.load_state_dict(document["scheduler"])
@@ -71,5 +71,5 @@ def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler) ->
 
 
 def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> TrainState:
-    """Load weights, optimiser and schedule into the given objects; returns the rest."""
+    """Load the weights, optimiser and schedule into the given objects, and return the other fields."""
     return apply_train_state(read_train_state(path), model, optimizer, scheduler)

@@ -58,10 +58,11 @@ def test_goal_loss_trains_backbone_and_is_not_exported(db_path, tmp_path):
     plain = run_training(options(db_path, tmp_path / "plain", steps=2))
     goal = run_training(options(db_path, tmp_path / "goal", steps=2, goal_weight=1.0, export=True))
 
-    assert plain.goal is None and goal.goal is not None
+    assert plain.goal is None
+    assert goal.goal is not None
     backbone = zip(plain.backbone.state_dict().values(), goal.backbone.state_dict().values())
     assert any(not torch.equal(a, b) for a, b in backbone)
-    TorchPolicy.from_model_dir(tmp_path / "goal")  # the export holds the backbone and head only, checked against the ONNX graphs
+    TorchPolicy.from_model_dir(tmp_path / "goal")  # the export contains the backbone and head only, checked against the ONNX graphs
 
 
 def test_damaged_database_is_reported(tmp_path):

@@ -47,8 +47,8 @@ export function taskText(value: string): string {
   return value;
 }
 
-/** Longest episode or rollout a command accepts: one day, far beyond any demonstration. */
-export const MAX_SECONDS = 86_400;
+/** Maximum length of an episode or rollout in seconds: one day, far beyond any demonstration. */
+const MAX_SECONDS = 86_400;
 
 /** Parses a length in seconds, above 0 and at most one day (longer timers overflow in Node). */
 export function durationSeconds(value: string): number {
@@ -151,7 +151,7 @@ export function registerRecordCommand(program: Command): void {
         });
       } catch (error) {
         // A signal to the whole process group (timeout, systemctl) also stops the simulator or
-        // camera processes, so their ports fail after the stop was asked for.
+        // camera processes, so their ports fail after the stop was requested.
         if (!abort.signal.aborted) throw error;
         console.error(`rdvla: stopped by a signal, after which the rig failed (${errorMessage(error)}): check the stored episodes with \`rdvla episodes list --db ${flags.db}\``);
       } finally {

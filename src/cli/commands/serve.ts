@@ -23,7 +23,7 @@ function parsePort(value: string): number {
 export async function serveBrowserMode(flags: ServeFlags): Promise<void> {
   if (flags.sim && flags.rig) throw new UserError('--sim and --rig exclude each other: pass one of them');
   if (flags.models !== undefined && !(existsSync(flags.models) && statSync(flags.models).isDirectory())) {
-    throw new UserError(`--models ${flags.models} is not a folder: pass the folder that holds the exported model directories`);
+    throw new UserError(`--models ${flags.models} is not a folder: pass the folder that contains the exported model directories`);
   }
   const rig = flags.sim ? ({ sim: true } as const) : flags.rig ? { rigFile: flags.rig } : null;
   const studio = await startBrowserMode({ dbPath: flags.db, rig, host: flags.host, port: flags.port, modelsDir: flags.models });
