@@ -20,6 +20,7 @@ import torch.nn as nn
 from .model import BackboneFeatures, RMSNorm, SelfAttention, SwiGLU
 
 MASKED_LOGIT = -1e9  # added to attention logits of padding keys; finite so ONNX softmax stays defined
+GOAL_HIDDEN = 128  # width of the goal map's hidden layer
 
 
 @dataclass
@@ -30,9 +31,14 @@ class BackboneConfig:
     # Channels of the convolutional stem that runs at full resolution before the patches are cut;
     # 0 cuts the patches straight from the pixels.
     stem_channels: int = 0
-    # With a stem: each task token looks up where in each camera image the stem's features match
-    # it (a softmax over the pixels), and that position is added to the token's embedding.
+    # Each task token looks up where it matches in each camera image, and that position is added
+    # to the token's embedding. The match is a softmax over the pixels of features from two
+    # convolutions with location_channels channels.
     token_locations: bool = False
+    location_channels: int = 16
+    # Values of the goal map's prediction (0: no goal map). The map needs token locations: it
+    # predicts the joint state the episode ends in from the token positions.
+    goal_size: int = 0
     vocab_size: int = 64
     max_task_tokens: int = 24  # T
     hidden_size: int = 96  # Db
@@ -47,8 +53,8 @@ class BackboneConfig:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         if self.hidden_size % self.heads != 0:
             raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
-        if self.token_locations and self.stem_channels == 0:
-            raise ValueError("token_locations needs the convolutional stem: set stem_channels")
+        if self.goal_size > 0 and not self.token_locations:
+            raise ValueError("goal_size needs token_locations: the goal map reads the token positions")
         if self.layers < 2:
             raise ValueError(f"the backbone needs at least 2 layers to have a middle layer, got {self.layers}")
 
@@ -85,6 +91,13 @@ class BackboneLayer(nn.Module):
         return x + self.ffn(self.norm_ffn(x))
 
 
+def image_coordinates(image_size: int) -> torch.Tensor:
+    """Return [1, 2, H, W]: each pixel's column (x) and row (y), from -1 to 1."""
+    axis = torch.linspace(-1.0, 1.0, image_size)
+    rows, columns = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([columns, rows])[None]
+
+
 class ConvStem(nn.Module):
     """Two 3x3 convolutions with ReLU over the pixels and their image coordinates.
 
@@ -95,9 +108,7 @@ class ConvStem(nn.Module):
 
     def __init__(self, image_size: int, channels: int) -> None:
         super().__init__()
-        axis = torch.linspace(-1.0, 1.0, image_size)
-        rows, columns = torch.meshgrid(axis, axis, indexing="ij")
-        self.register_buffer("coordinates", torch.stack([columns, rows])[None], persistent=False)  # [1, 2, H, W]
+        self.register_buffer("coordinates", image_coordinates(image_size), persistent=False)  # [1, 2, H, W]
         self.convs = nn.Sequential(
             nn.Conv2d(5, channels, kernel_size=3, padding=1),
             nn.ReLU(),
@@ -113,33 +124,59 @@ class ConvStem(nn.Module):
 class TokenLocations(nn.Module):
     """Position of each task token's best match in each camera image, added to its embedding.
 
-    A token's query is compared with a key at every pixel of a camera's stem features. The softmax
-    of the scores over the pixels then weights the pixel coordinates into one expected position.
-    A word like "red" can learn a query that matches red pixels, so its embedding then gives the
-    red target's position in every camera. A learned scale, starting at 4, sharpens the softmax so
-    that a target of a few dozen pixels can outweigh the thousands of table pixels. The positions of
-    all cameras pass through a linear map with small initial weights.
+    Two convolutions turn each camera's pixels into per-pixel features. Every token of the
+    vocabulary has its own query vector, and a token's score at a pixel is the dot product of its
+    query with the pixel's features. The softmax of the scores over the pixels weights the pixel
+    coordinates into one expected position. A word like "red" can learn a query that matches red
+    pixels, so its embedding then gives the red target's position in every camera. The features
+    carry no coordinates, so a query matches what a pixel shows, never where it lies. The
+    positions of all cameras pass through a linear map with small initial weights.
     """
 
     def __init__(self, config: BackboneConfig) -> None:
         super().__init__()
         self.cameras, self.pixels = config.cameras, config.image_size**2
-        channels = config.stem_channels
-        self.query = nn.Linear(config.hidden_size, channels, bias=False)
-        self.key = nn.Conv2d(channels, channels, kernel_size=1)
-        self.log_scale = nn.Parameter(torch.tensor(math.log(4.0)))
+        channels = config.location_channels
+        self.register_buffer("coordinates", image_coordinates(config.image_size), persistent=False)
+        self.features = nn.Sequential(
+            nn.Conv2d(3, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1),
+        )
+        self.query = nn.Embedding(config.vocab_size, channels)
+        self.log_scale = nn.Parameter(torch.tensor(math.log(3.0)))
         self.embed = nn.Linear(2 * config.cameras, config.hidden_size)
         nn.init.normal_(self.embed.weight, std=0.02)
         nn.init.zeros_(self.embed.bias)
 
-    def locate(self, text: torch.Tensor, features: torch.Tensor, coordinates: torch.Tensor) -> torch.Tensor:
-        """text [B, T, Db], features [B * C, c, H, W], coordinates [1, 2, H, W] -> positions [B, T, 2C]."""
-        batch, tokens = text.shape[0], text.shape[1]
-        keys = self.key(features).reshape(batch, self.cameras, -1, self.pixels)  # [B, C, c, HW]
-        scores = torch.matmul(self.query(text).unsqueeze(1), keys) * self.log_scale.exp()  # [B, C, T, HW]
-        grid = coordinates.reshape(2, self.pixels).transpose(0, 1)  # [HW, 2]: x, y
+    def locate(self, pixels: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+        """pixels [B * C, 3, H, W], input_ids [B, T] -> positions [B, T, 2C]."""
+        batch, tokens = input_ids.shape
+        features = self.features(pixels).reshape(batch, self.cameras, -1, self.pixels)  # [B, C, c, HW]
+        scores = torch.matmul(self.query(input_ids).unsqueeze(1), features) * self.log_scale.exp()  # [B, C, T, HW]
+        grid = self.coordinates.reshape(2, self.pixels).transpose(0, 1)  # [HW, 2]: x, y
         positions = torch.matmul(scores.softmax(dim=-1), grid)  # [B, C, T, 2]
         return positions.transpose(1, 2).reshape(batch, tokens, 2 * self.cameras)
+
+
+class GoalMap(nn.Module):
+    """Network that predicts the joint state the episode ends in from the task tokens' positions.
+
+    A linear map with small initial weights adds the prediction (normalised like the joint state)
+    to every latent token, so the head reads where the task leads. The trainer can supervise the
+    prediction with each episode's last joint state.
+    """
+
+    def __init__(self, config: BackboneConfig) -> None:
+        super().__init__()
+        self.predict = nn.Sequential(
+            nn.Linear(config.max_task_tokens * 2 * config.cameras, GOAL_HIDDEN),
+            nn.ReLU(),
+            nn.Linear(GOAL_HIDDEN, config.goal_size),
+        )
+        self.embed = nn.Linear(config.goal_size, config.hidden_size)
+        nn.init.normal_(self.embed.weight, std=0.02)
+        nn.init.zeros_(self.embed.bias)
 
 
 class TinyBackbone(nn.Module):
@@ -153,6 +190,7 @@ class TinyBackbone(nn.Module):
             self.stem = ConvStem(config.image_size, config.stem_channels)
             patch_input = config.stem_channels
         self.token_locations = TokenLocations(config) if config.token_locations else None
+        self.goal_map = GoalMap(config) if config.goal_size > 0 else None
         self.patch_embed = nn.Conv2d(patch_input, width, kernel_size=config.patch_size, stride=config.patch_size)
         self.token_embed = nn.Embedding(config.vocab_size, width)
         self.latents = nn.Parameter(torch.randn(config.latent_tokens, width) * 0.02)  # [L, Db]
@@ -160,15 +198,12 @@ class TinyBackbone(nn.Module):
         self.layers = nn.ModuleList([BackboneLayer(config) for _ in range(config.layers)])
 
     def forward(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> BackboneFeatures:
-        return self.features_and_positions(images, input_ids, attention_mask)[0]
+        return self.features_and_goal(images, input_ids, attention_mask)[0]
 
-    def features_and_positions(
+    def features_and_goal(
         self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> Tuple[BackboneFeatures, Optional[torch.Tensor]]:
-        """Return the features and where each task token matches in each camera, [B, T, 2C].
-
-        The positions are None for a backbone without token locations.
-        """
+        """Return the features and the goal map's prediction [B, goal_size] (None without a goal map)."""
         batch, cameras = images.shape[0], images.shape[1]
         config = self.config
 
@@ -178,11 +213,15 @@ class TinyBackbone(nn.Module):
         patches = patches.flatten(2).transpose(1, 2)  # [B * C, patches, Db]
         vision = patches.reshape(batch, cameras * config.patches_per_image, config.hidden_size)
         text = self.token_embed(input_ids)  # [B, T, Db]
-        positions = None
-        if self.token_locations is not None:
-            positions = self.token_locations.locate(text, features, self.stem.coordinates)
-            text = text + self.token_locations.embed(positions)
         latents = self.latents.unsqueeze(0).expand(batch, -1, -1)  # [B, L, Db]
+        goal = None
+        if self.token_locations is not None:
+            positions = self.token_locations.locate(pixels, input_ids)  # [B, T, 2C]
+            text = text + self.token_locations.embed(positions)
+            if self.goal_map is not None:
+                # Padding tokens have no position, so their ids cannot change the goal.
+                goal = self.goal_map.predict((positions * attention_mask.unsqueeze(-1).to(positions.dtype)).flatten(1))
+                latents = latents + self.goal_map.embed(goal).unsqueeze(1)
         x = torch.cat([vision, text, latents], dim=1) + self.position  # [B, Nc + L, Db]
 
         keep = torch.cat(
@@ -202,4 +241,4 @@ class TinyBackbone(nn.Module):
 
         mid, last = hidden_states[config.middle_layer], hidden_states[-1]
         split = config.context_tokens
-        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:]), positions
+        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:]), goal

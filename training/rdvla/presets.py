@@ -30,7 +30,9 @@ class Preset:
 
 def tiny_preset() -> Preset:
     # [PAD], [UNK] and the task words: the tokenizer's vocabulary.
-    backbone = BackboneConfig(vocab_size=2 + len(set(TASK_WORDS)), cameras=len(CAMERAS), stem_channels=8, token_locations=True)
+    backbone = BackboneConfig(
+        vocab_size=2 + len(set(TASK_WORDS)), cameras=len(CAMERAS), stem_channels=8, token_locations=True, goal_size=len(JOINT_NAMES)
+    )
     # 25 actions (0.5 s at 50 Hz), the ALOHA-style chunk. With 8 actions (0.16 s) every target is so
     # close to the joint state that the policy can score well by repeating the state.
     head = HeadConfig(

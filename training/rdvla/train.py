@@ -81,26 +81,13 @@ class TrainOptions:
     name: Optional[str] = None
 
 
-GOAL_HIDDEN = 128  # width of the goal map's hidden layer
-
-
 class VLAPolicy(nn.Module):
     """Backbone and head trained as one module (DistributedDataParallel wraps this)."""
 
-    def __init__(self, backbone: TinyBackbone, head: RDVLAHead, goal_size: int = 0) -> None:
+    def __init__(self, backbone: TinyBackbone, head: RDVLAHead) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
-        # Training-only map to the last joint state of the episode, which the export leaves out.
-        # It reads the task tokens' image positions where the backbone has them, and the pooled
-        # latent tokens otherwise.
-        self.goal: Optional[nn.Module] = None
-        if goal_size > 0 and backbone.token_locations is not None:
-            config = backbone.config
-            inputs = config.max_task_tokens * 2 * config.cameras
-            self.goal = nn.Sequential(nn.Linear(inputs, GOAL_HIDDEN), nn.ReLU(), nn.Linear(GOAL_HIDDEN, goal_size))
-        elif goal_size > 0:
-            self.goal = nn.Linear(backbone.config.hidden_size, goal_size)
 
     def forward(
         self,
@@ -113,11 +100,7 @@ class VLAPolicy(nn.Module):
         bptt_depth: int,
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         # -> (normalised action chunk [B, K, A], normalised final state [B, P] or None)
-        features, positions = self.backbone.features_and_positions(images, input_ids, attention_mask)
-        goal = None
-        if self.goal is not None:
-            goal_input = positions.flatten(1) if positions is not None else features.last_latent.mean(dim=1)
-            goal = self.goal(goal_input)
+        features, goal = self.backbone.features_and_goal(images, input_ids, attention_mask)
         return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth), goal
 
 
@@ -234,8 +217,9 @@ def build_training(options: TrainOptions, device: torch.device):
     preset.head.mean_recurrence = options.depth_mean  # scales the output projections' initial weights
     preset.head.bptt_depth = options.bptt_depth
     head, backbone = build_random(preset, options.seed)
-    goal_size = preset.head.proprio_size if options.goal_weight > 0 else 0
-    policy = VLAPolicy(backbone.train(), head.train(), goal_size).to(device)
+    if options.goal_weight > 0 and backbone.goal_map is None:
+        raise SystemExit(f"--goal-weight: preset {options.preset!r} has no goal map to train; drop --goal-weight")
+    policy = VLAPolicy(backbone.train(), head.train()).to(device)
 
     optimizer = torch.optim.AdamW(policy.parameters(), lr=options.lr, weight_decay=options.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -243,6 +227,18 @@ def build_training(options: TrainOptions, device: torch.device):
         lambda step: learning_rate_factor(step, options.warmup_steps, options.steps, options.min_lr_ratio),
     )
     return preset, policy, optimizer, scheduler
+
+
+def goal_loss(goal: torch.Tensor, final_state: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+    """Return the L1 error of the goal prediction [B, P], each sample weighted by how far its state still is from the last.
+
+    Where the arms already rest at their end pose, the images show the arms on the goal, so such
+    steps count little. The steps before and during the motion count the most, because there the
+    goal must be found from the task words and the scene.
+    """
+    weight = (final_state - state).abs().mean(dim=-1)
+    error = (goal - final_state).abs().mean(dim=-1)
+    return (weight * error).sum() / weight.sum().clamp_min(1e-6)
 
 
 def train_step(
@@ -253,6 +249,7 @@ def train_step(
     depth = sample_training_depth(options.depth_mean, step_generator(options.seed, step, DEPTH_STREAM))
     indices = torch.randint(len(dataset), (options.batch_size,), generator=step_generator(options.seed, step, BATCH_STREAM, rank))
     batch = {key: value.to(device) for key, value in dataset.batch(indices.tolist()).items()}
+    state = batch["proprio"]
     s0 = head.random_scratchpad(options.batch_size, step_generator(options.seed, step, SCRATCHPAD_STREAM, rank)).to(device)
     if options.state_noise > 0:
         # Noise in joint units, scaled into the normalised state the model reads.
@@ -263,7 +260,7 @@ def train_step(
     predicted, goal = model(batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth)
     loss = l1_chunk_loss(predicted, batch["actions"])
     if goal is not None:
-        loss = loss + options.goal_weight * (goal - batch["final_state"]).abs().mean()
+        loss = loss + options.goal_weight * goal_loss(goal, batch["final_state"], state)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if options.grad_clip > 0:

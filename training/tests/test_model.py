@@ -1,9 +1,10 @@
+import pytest
 import torch
 
 from rdvla.bench_head import random_features
 from dataclasses import replace
 
-from rdvla.backbone import ConvStem, TinyBackbone, TokenLocations
+from rdvla.backbone import TinyBackbone, TokenLocations
 from rdvla.checkpoint import build_random, load_checkpoint, save_checkpoint
 from rdvla.model import RDVLAHead, l1_chunk_loss, sample_training_depth
 from rdvla.presets import get_preset
@@ -58,7 +59,7 @@ def test_tiny_backbone_has_a_convolutional_stem():
 
 
 def test_backbone_without_stem_embeds_pixels():
-    config = replace(get_preset("tiny").backbone, stem_channels=0, token_locations=False)
+    config = replace(get_preset("tiny").backbone, stem_channels=0, token_locations=False, goal_size=0)
     backbone = TinyBackbone(config)
     assert backbone.stem is None
     assert backbone.patch_embed.in_channels == 3
@@ -75,35 +76,62 @@ def test_stem_survives_a_checkpoint(tmp_path):
 def test_token_location_finds_the_matching_pixel():
     config = replace(get_preset("tiny").backbone, cameras=2)
     locations = TokenLocations(config)
-    size, channels = config.image_size, config.stem_channels
+    size, channels = config.image_size, config.location_channels
     with torch.no_grad():
-        locations.key.weight.copy_(torch.eye(channels)[:, :, None, None])
-        locations.key.bias.zero_()
+        # The features copy the red channel; token 5's query reads it, so its match is the red pixel.
+        first, second = locations.features[0], locations.features[2]
+        first.weight.zero_()
+        first.bias.zero_()
+        first.weight[0, 0, 1, 1] = 1.0
+        second.weight.zero_()
+        second.bias.zero_()
+        second.weight[0, 0, 1, 1] = 1.0
         locations.query.weight.zero_()
-        locations.query.weight[0, 0] = 1.0  # the token's first embedding value queries stem channel 0
+        locations.query.weight[5, 0] = 100.0
         locations.log_scale.zero_()
-        locations.embed.weight.copy_(torch.eye(config.hidden_size, 2 * config.cameras))  # positions into the first 4 values
-        features = torch.zeros(config.cameras, channels, size, size)
-        features[0, 0, 10, 40] = 1.0  # camera 0: the match is at row 10, column 40
-        features[1, 0, 50, 5] = 1.0  # camera 1: at row 50, column 5
-        text = torch.zeros(1, 1, config.hidden_size)
-        text[0, 0, 0] = 100.0
-        added = locations.embed(locations.locate(text, features, ConvStem(size, channels).coordinates))
+        pixels = torch.zeros(config.cameras, 3, size, size)
+        pixels[0, 0, 10, 40] = 1.0  # camera 0: the red pixel is at row 10, column 40
+        pixels[1, 0, 50, 5] = 1.0  # camera 1: at row 50, column 5
+        pixels[:, 1] = 1.0  # green everywhere does not match
+        positions = locations.locate(pixels, torch.tensor([[5]]))
     step = 2 / (size - 1)
     expected = torch.tensor([-1 + 40 * step, -1 + 10 * step, -1 + 5 * step, -1 + 50 * step])
-    assert torch.allclose(added[0, 0, :4], expected, atol=1e-4)
+    assert torch.allclose(positions[0, 0], expected, atol=1e-4)
+    assert channels == locations.query.embedding_dim
 
 
-def test_token_locations_with_zero_map_match_plain_backbone():
+def test_token_locations_and_goal_with_zero_maps_match_plain_backbone():
     config = get_preset("tiny").backbone
-    assert config.token_locations
+    assert config.token_locations and config.goal_size == 14
     torch.manual_seed(0)
     backbone = TinyBackbone(config).eval()
     with torch.no_grad():
         backbone.token_locations.embed.weight.zero_()
-    plain = TinyBackbone(replace(config, token_locations=False)).eval()
-    plain.load_state_dict({name: value for name, value in backbone.state_dict().items() if not name.startswith("token_locations.")})
+        backbone.goal_map.embed.weight.zero_()
+    plain = TinyBackbone(replace(config, token_locations=False, goal_size=0)).eval()
+    kept = {name: value for name, value in backbone.state_dict().items() if not name.startswith(("token_locations.", "goal_map."))}
+    plain.load_state_dict(kept)
     assert same_context(backbone, plain, config)
+
+
+def test_goal_map_reaches_the_latent_tokens():
+    config = get_preset("tiny").backbone
+    torch.manual_seed(0)
+    backbone = TinyBackbone(config).eval()
+    images = torch.randn(2, config.cameras, 3, config.image_size, config.image_size)
+    ids = torch.randint(2, config.vocab_size, (2, config.max_task_tokens))
+    mask = torch.ones(2, config.max_task_tokens, dtype=torch.int64)
+    with torch.no_grad():
+        features, goal = backbone.features_and_goal(images, ids, mask)
+        backbone.goal_map.embed.bias.add_(1.0)
+        shifted, _ = backbone.features_and_goal(images, ids, mask)
+    assert goal.shape == (2, config.goal_size)
+    assert not torch.allclose(features.last_latent, shifted.last_latent)
+
+
+def test_goal_map_needs_token_locations():
+    with pytest.raises(ValueError, match="goal_size needs token_locations"):
+        replace(get_preset("tiny").backbone, token_locations=False)
 
 
 def test_backbone_ignores_padded_token_ids():

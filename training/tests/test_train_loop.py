@@ -9,7 +9,7 @@ import torch
 import torch.multiprocessing as mp
 
 from rdvla.policy import TorchPolicy
-from rdvla.train import STATE_FILE, TrainOptions, build_training, main, parse_args, run_training
+from rdvla.train import STATE_FILE, TrainOptions, build_training, goal_loss, main, parse_args, run_training
 from rdvla.train_state import load_train_state
 from train_fixtures import make_training_database
 
@@ -54,15 +54,20 @@ def test_invalid_noise_and_rate_rejected(flag, value):
         parse_args(["--db", "x.db", "--out", "y", flag, value])
 
 
-def test_goal_loss_trains_backbone_and_is_not_exported(db_path, tmp_path):
+def test_goal_loss_trains_the_goal_map(db_path, tmp_path):
     plain = run_training(options(db_path, tmp_path / "plain", steps=2))
     goal = run_training(options(db_path, tmp_path / "goal", steps=2, goal_weight=1.0, export=True))
 
-    assert plain.goal is None
-    assert goal.goal is not None
-    backbone = zip(plain.backbone.state_dict().values(), goal.backbone.state_dict().values())
-    assert any(not torch.equal(a, b) for a, b in backbone)
-    TorchPolicy.from_model_dir(tmp_path / "goal")  # the export contains the backbone and head only, checked against the ONNX graphs
+    maps = zip(plain.backbone.goal_map.predict.state_dict().values(), goal.backbone.goal_map.predict.state_dict().values())
+    assert any(not torch.equal(a, b) for a, b in maps)
+    TorchPolicy.from_model_dir(tmp_path / "goal")  # the goal map is part of the exported backbone, checked against the ONNX graphs
+
+
+def test_goal_loss_ignores_steps_already_at_the_end_pose():
+    final = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
+    state = torch.tensor([[1.0, 1.0], [0.0, 0.0]])  # the first sample rests at its end pose
+    goal = torch.tensor([[9.0, 9.0], [0.5, 1.5]])  # its wrong prediction does not count
+    assert goal_loss(goal, final, state).item() == pytest.approx(0.5)
 
 
 def test_damaged_database_is_reported(tmp_path):
