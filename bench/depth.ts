@@ -18,6 +18,7 @@ interface DepthOptions {
   steps: number;
   batchSize: number;
   depthMean: number;
+  goalWeight: number;
   rollouts: number;
   rolloutSeconds: number;
   seedBase: number;
@@ -72,6 +73,7 @@ function parseOptions(args: string[]): DepthOptions {
     steps: 6000,
     batchSize: 16,
     depthMean: 8,
+    goalWeight: 1,
     rollouts: 10,
     rolloutSeconds: 6,
     seedBase: 100_000,
@@ -85,6 +87,7 @@ function parseOptions(args: string[]): DepthOptions {
     '--steps': 'steps',
     '--batch-size': 'batchSize',
     '--depth-mean': 'depthMean',
+    '--goal-weight': 'goalWeight',
     '--rollouts': 'rollouts',
     '--rollout-seconds': 'rolloutSeconds',
     '--seed-base': 'seedBase',
@@ -97,7 +100,10 @@ function parseOptions(args: string[]): DepthOptions {
     else if (flag === '--settings') options.settings = requireValue(args, ++i, flag).split(',');
     else if (flag in numeric) {
       const value = Number(requireValue(args, ++i, flag));
-      if (!(value > 0) || !Number.isFinite(value)) throw new Error(`${flag} ${args[i]} is invalid: use a positive number`);
+      const zeroAllowed = flag === '--goal-weight';
+      if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+        throw new Error(`${flag} ${args[i]} is invalid: use a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
+      }
       (options[numeric[flag]!] as number) = value;
     } else throw new Error(`unknown option ${flag}: see the header of bench/depth.ts`);
   }
@@ -163,9 +169,9 @@ function prepareModel(options: DepthOptions): { model: string; db: string; train
   rmSync(model, { recursive: true, force: true });
   recordDemonstrations(options, db);
 
-  console.error(`training the tiny model for ${options.steps} steps (depth mean ${options.depthMean}) ...`);
+  console.error(`training the tiny model for ${options.steps} steps (depth mean ${options.depthMean}, goal weight ${options.goalWeight}) ...`);
   const started = performance.now();
-  rdvla(['train', '--db', db, '--out', model, '--name', 'rdvla-tiny-sim', '--steps', String(options.steps), '--batch-size', String(options.batchSize), '--depth-mean', String(options.depthMean), '--device', 'cpu'], true);
+  rdvla(['train', '--db', db, '--out', model, '--name', 'rdvla-tiny-sim', '--steps', String(options.steps), '--batch-size', String(options.batchSize), '--depth-mean', String(options.depthMean), '--goal-weight', String(options.goalWeight), '--device', 'cpu'], true);
   return { model, db, trainSeconds: (performance.now() - started) / 1000 };
 }
 
