@@ -197,6 +197,24 @@ class TinyBackbone(nn.Module):
         self.position = nn.Parameter(torch.randn(config.sequence_length, width) * 0.02)  # [Nc + L, Db]
         self.layers = nn.ModuleList([BackboneLayer(config) for _ in range(config.layers)])
 
+    def goal(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Return the goal map's prediction [B, goal_size] alone, without running the transformer layers."""
+        if self.goal_map is None or self.token_locations is None:
+            raise ValueError("this backbone has no goal map: its config sets goal_size 0")
+        positions = self.token_locations.locate(self.camera_pixels(images), input_ids)
+        return self.predict_goal(positions, attention_mask)
+
+    def camera_pixels(self, images: torch.Tensor) -> torch.Tensor:
+        """Return images [B, C, 3, H, W] as one batch of camera images [B * C, 3, H, W]."""
+        size = self.config.image_size
+        return images.reshape(images.shape[0] * images.shape[1], 3, size, size)
+
+    def predict_goal(self, positions: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Return the goal map's prediction [B, goal_size] from token positions [B, T, 2C]."""
+        # Padding tokens have no position, so their ids cannot change the goal.
+        unpadded = positions * attention_mask.unsqueeze(-1).to(positions.dtype)
+        return self.goal_map.predict(unpadded.flatten(1))
+
     def forward(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> BackboneFeatures:
         return self.features_and_goal(images, input_ids, attention_mask)[0]
 
@@ -207,7 +225,7 @@ class TinyBackbone(nn.Module):
         batch, cameras = images.shape[0], images.shape[1]
         config = self.config
 
-        pixels = images.reshape(batch * cameras, 3, config.image_size, config.image_size)
+        pixels = self.camera_pixels(images)
         features = self.stem(pixels) if self.stem is not None else pixels
         patches = self.patch_embed(features)
         patches = patches.flatten(2).transpose(1, 2)  # [B * C, patches, Db]
@@ -219,8 +237,7 @@ class TinyBackbone(nn.Module):
             positions = self.token_locations.locate(pixels, input_ids)  # [B, T, 2C]
             text = text + self.token_locations.embed(positions)
             if self.goal_map is not None:
-                # Padding tokens have no position, so their ids cannot change the goal.
-                goal = self.goal_map.predict((positions * attention_mask.unsqueeze(-1).to(positions.dtype)).flatten(1))
+                goal = self.predict_goal(positions, attention_mask)
                 latents = latents + self.goal_map.embed(goal).unsqueeze(1)
         x = torch.cat([vision, text, latents], dim=1) + self.position  # [B, Nc + L, Db]
 

@@ -29,6 +29,7 @@ FRAMES_SCHEMA_VERSION = 2  # first schema version with the frames table
 MID_GREY = 128  # pixel value the runtime gives a camera without a frame
 NO_FRAME = -1  # frame index of a step that has no frame yet from a camera
 MIN_STD = 1e-2  # floor on normalisation std, so a joint that never moved in the data stays finite
+START_FRACTION = 0.2  # a start sample's state has covered at most this part of its episode's way to the last state
 
 
 class DatasetError(ValueError):
@@ -242,6 +243,21 @@ def load_episodes(
     return episodes
 
 
+def start_sample_indices(episodes: Sequence[Episode], state_std: np.ndarray) -> np.ndarray:
+    """Return the sample indices of the steps before each episode's joint state has moved far from its first.
+
+    A step counts while its normalised distance from the episode's first state (mean absolute
+    difference) is at most START_FRACTION of the last state's distance. These steps show the scene
+    before the arms move toward the goal, so only the cameras and the task tell where it is.
+    """
+    indices, offset = [], 0
+    for episode in episodes:
+        moved = np.abs((episode.states - episode.states[0]) / state_std).mean(axis=-1)  # [T]
+        indices.append(offset + np.flatnonzero(moved <= START_FRACTION * moved[-1]))
+        offset += episode.steps
+    return np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class ChunkDataset:
     """All samples of a list of episodes, normalised, batched on request."""
@@ -255,11 +271,13 @@ class ChunkDataset:
     image_mean: Sequence[float]
     image_std: Sequence[float]
     samples: np.ndarray = field(init=False)  # [N, 2] (episode position, step index)
+    start_samples: np.ndarray = field(init=False)  # [M] indices into samples, see start_sample_indices
     tokens: List[Tuple[List[int], List[int]]] = field(init=False)  # per episode (input_ids, attention_mask)
 
     def __post_init__(self) -> None:
         self.samples = np.asarray([(e, s) for e, episode in enumerate(self.episodes) for s in range(episode.steps)], dtype=np.int64)
         self.tokens = [self.tokenizer.encode_padded(episode.task, self.max_task_tokens) for episode in self.episodes]
+        self.start_samples = start_sample_indices(self.episodes, self.normalization.state_std)
         self._image_mean = torch.tensor(self.image_mean, dtype=torch.float32).view(1, 1, 3, 1, 1)
         self._image_std = torch.tensor(self.image_std, dtype=torch.float32).view(1, 1, 3, 1, 1)
 

@@ -48,7 +48,7 @@ NORMALIZATION_FILE = Path("training") / "normalization.json"
 CHECKPOINT_FILE = "checkpoint.pt"
 
 # Streams of the per-step random generators, so batches, depths, S_0 and noise never share draws.
-DEPTH_STREAM, SCRATCHPAD_STREAM, BATCH_STREAM, NOISE_STREAM = 1, 2, 3, 4
+DEPTH_STREAM, SCRATCHPAD_STREAM, BATCH_STREAM, NOISE_STREAM, GOAL_STREAM = 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -98,9 +98,15 @@ class VLAPolicy(nn.Module):
         s0: torch.Tensor,
         iterations: int,
         bptt_depth: int,
+        goal_inputs: Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = None,
     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        # -> (normalised action chunk [B, K, A], normalised final state [B, P] or None)
-        features, goal = self.backbone.features_and_goal(images, input_ids, attention_mask)
+        """Return the normalised action chunk [B, K, A] and the goal map's prediction for goal_inputs.
+
+        goal_inputs, a second batch of (images, input_ids, attention_mask), gets the predicted last
+        joint state [B2, P]; without it the prediction is None.
+        """
+        features = self.backbone(images, input_ids, attention_mask)
+        goal = self.backbone.goal(*goal_inputs) if goal_inputs is not None else None
         return self.head(features, proprio, iterations, s0=s0, bptt_depth=bptt_depth), goal
 
 
@@ -229,18 +235,6 @@ def build_training(options: TrainOptions, device: torch.device):
     return preset, policy, optimizer, scheduler
 
 
-def goal_loss(goal: torch.Tensor, final_state: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
-    """Return the L1 error of the goal prediction [B, P], each sample weighted by how far its state still is from the last.
-
-    Where the arms already rest at their end pose, the images show the arms on the goal, so such
-    steps count little. The steps before and during the motion count the most, because there the
-    goal must be found from the task words and the scene.
-    """
-    weight = (final_state - state).abs().mean(dim=-1)
-    error = (goal - final_state).abs().mean(dim=-1)
-    return (weight * error).sum() / weight.sum().clamp_min(1e-6)
-
-
 def train_step(
     model: nn.Module, dataset: ChunkDataset, options: TrainOptions, step: int, rank: int, device: torch.device, optimizer
 ) -> tuple:
@@ -249,7 +243,6 @@ def train_step(
     depth = sample_training_depth(options.depth_mean, step_generator(options.seed, step, DEPTH_STREAM))
     indices = torch.randint(len(dataset), (options.batch_size,), generator=step_generator(options.seed, step, BATCH_STREAM, rank))
     batch = {key: value.to(device) for key, value in dataset.batch(indices.tolist()).items()}
-    state = batch["proprio"]
     s0 = head.random_scratchpad(options.batch_size, step_generator(options.seed, step, SCRATCHPAD_STREAM, rank)).to(device)
     if options.state_noise > 0:
         # Noise in joint units, scaled into the normalised state the model reads.
@@ -257,10 +250,20 @@ def train_step(
         noise = torch.randn(batch["proprio"].shape, generator=step_generator(options.seed, step, NOISE_STREAM, rank)).to(device)
         batch["proprio"] = batch["proprio"] + noise * scale
 
-    predicted, goal = model(batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth)
+    goal_batch, goal_inputs = None, None
+    if options.goal_weight > 0:
+        # The goal loss reads its own batch of start samples, twice the size: they are cheap, since
+        # the goal map runs before the transformer layers.
+        draw = torch.randint(len(dataset.start_samples), (2 * options.batch_size,), generator=step_generator(options.seed, step, GOAL_STREAM, rank))
+        goal_batch = {key: value.to(device) for key, value in dataset.batch(dataset.start_samples[draw.numpy()].tolist()).items()}
+        goal_inputs = (goal_batch["images"], goal_batch["input_ids"], goal_batch["attention_mask"])
+    predicted, goal = model(
+        batch["images"], batch["input_ids"], batch["attention_mask"], batch["proprio"], s0, depth, options.bptt_depth,
+        goal_inputs,
+    )
     loss = l1_chunk_loss(predicted, batch["actions"])
-    if goal is not None:
-        loss = loss + options.goal_weight * goal_loss(goal, batch["final_state"], state)
+    if goal_batch is not None:
+        loss = loss + options.goal_weight * (goal - goal_batch["final_state"]).abs().mean()
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if options.grad_clip > 0:

@@ -11,11 +11,13 @@ from rdvla.data import (
     NO_FRAME,
     ChunkDataset,
     DatasetError,
+    Episode,
     EpisodeQuery,
     action_chunk,
     compute_normalization,
     latest_frame_indices,
     load_episodes,
+    start_sample_indices,
 )
 from rdvla.presets import CAMERAS, IMAGE_MEAN, IMAGE_STD
 from rdvla.tokenizer import TASK_WORDS, WordLevelTokenizer, build_tokenizer_json
@@ -176,6 +178,17 @@ def test_batch_normalised_chunks(db_path):
     np.testing.assert_allclose(batch["proprio"][0].numpy(), (ramp(6, 0.0)[4] - stats.state_mean) / stats.state_std, rtol=1e-5)
     # The goal target is the episode's last joint state, whatever the step.
     np.testing.assert_allclose(batch["final_state"][0].numpy(), (ramp(6, 0.0)[5] - stats.state_mean) / stats.state_std, rtol=1e-5)
+
+
+def test_start_samples_stop_once_the_arms_moved():
+    def episode(path):
+        states = np.repeat(np.asarray(path, dtype=np.float32)[:, None], 14, axis=1)
+        return Episode(1, TASK, states, states.copy(), {}, {})
+
+    # Way covered: 0, 0.1, 0.3, 0.8, 1 of the first episode's, then 0, 0, 1 of the second's.
+    episodes = [episode([0.0, 0.1, 0.3, 0.8, 1.0]), episode([2.0, 2.0, 4.0])]
+    indices = start_sample_indices(episodes, np.ones(14, dtype=np.float32))
+    assert indices.tolist() == [0, 1, 5, 6]
 
 
 def test_batch_images_and_tokens(db_path):

@@ -9,7 +9,7 @@ import torch
 import torch.multiprocessing as mp
 
 from rdvla.policy import TorchPolicy
-from rdvla.train import STATE_FILE, TrainOptions, build_training, goal_loss, main, parse_args, run_training
+from rdvla.train import STATE_FILE, TrainOptions, build_training, main, parse_args, run_training
 from rdvla.train_state import load_train_state
 from train_fixtures import make_training_database
 
@@ -61,13 +61,6 @@ def test_goal_loss_trains_the_goal_map(db_path, tmp_path):
     maps = zip(plain.backbone.goal_map.predict.state_dict().values(), goal.backbone.goal_map.predict.state_dict().values())
     assert any(not torch.equal(a, b) for a, b in maps)
     TorchPolicy.from_model_dir(tmp_path / "goal")  # the goal map is part of the exported backbone, checked against the ONNX graphs
-
-
-def test_goal_loss_ignores_steps_already_at_the_end_pose():
-    final = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
-    state = torch.tensor([[1.0, 1.0], [0.0, 0.0]])  # the first sample rests at its end pose
-    goal = torch.tensor([[9.0, 9.0], [0.5, 1.5]])  # its wrong prediction does not count
-    assert goal_loss(goal, final, state).item() == pytest.approx(0.5)
 
 
 def test_damaged_database_is_reported(tmp_path):
