@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
+import torch.nn as nn
 
 from .backbone import BackboneConfig, TinyBackbone
 from .model import HeadConfig, RDVLAHead
@@ -43,6 +44,25 @@ def save_checkpoint(path: Path, preset_name: str, head: RDVLAHead, backbone: Opt
     )
 
 
+class LayoutMismatch(ValueError):
+    """Error for saved weights whose names or shapes differ from the model that this code builds."""
+
+
+def load_weights(module: nn.Module, weights: dict, path: Path) -> None:
+    """Load weights saved in path into module, or raise LayoutMismatch when their layout differs from the module's."""
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as error:
+        lines = [line.strip() for line in str(error).splitlines()[1:] if line.strip()]
+        detail = lines[0] if lines else str(error)
+        if len(detail) > 200:
+            detail = detail[:200] + "..."
+        raise LayoutMismatch(
+            f"{path} holds weights for a different model layout than this trainer builds ({detail}): "
+            "it was saved by another version of the trainer, so load it with that version or train a new model"
+        ) from None
+
+
 def load_checkpoint(path: Path) -> Tuple[Preset, RDVLAHead, Optional[TinyBackbone]]:
     """Load a checkpoint written by save_checkpoint; the configs stored in it win over the preset's."""
     document = torch.load(str(path), map_location="cpu")
@@ -51,13 +71,13 @@ def load_checkpoint(path: Path) -> Tuple[Preset, RDVLAHead, Optional[TinyBackbon
     preset = get_preset(document["preset"])
     preset.head = HeadConfig(**document["head_config"])
     head = RDVLAHead(preset.head)
-    head.load_state_dict(document["head"])
+    load_weights(head, document["head"], path)
 
     backbone = None
     if document["backbone"] is not None:
         preset.backbone = BackboneConfig(**document["backbone_config"])
         backbone = TinyBackbone(preset.backbone)
-        backbone.load_state_dict(document["backbone"])
+        load_weights(backbone, document["backbone"], path)
     return preset, head.eval(), backbone.eval() if backbone is not None else None
 
 

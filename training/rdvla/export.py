@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import List, Optional
 
-from .checkpoint import build_random, load_checkpoint, save_checkpoint
+from .checkpoint import LayoutMismatch, build_random, load_checkpoint, save_checkpoint
 from .graphs import (
     BackboneGraph,
     CodaGraph,
@@ -53,7 +53,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
 
     if args.checkpoint is not None:
-        preset, head, backbone = load_checkpoint(args.checkpoint)
+        try:
+            preset, head, backbone = load_checkpoint(args.checkpoint)
+        except LayoutMismatch as error:
+            raise SystemExit(str(error)) from None
         source = {"preset": preset.name, "checkpoint": args.checkpoint.name, "trained": True}
     else:
         preset = get_preset(args.preset)

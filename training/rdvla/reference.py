@@ -18,6 +18,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from .checkpoint import LayoutMismatch
 from .policy import TorchPolicy
 
 log = logging.getLogger("rdvla.reference")
@@ -132,7 +133,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--checkpoint", type=Path, help="weights the model was exported from (trained models)")
     args = parser.parse_args(argv)
 
-    policy = TorchPolicy.from_model_dir(args.model, args.checkpoint)
+    try:
+        policy = TorchPolicy.from_model_dir(args.model, args.checkpoint)
+    except LayoutMismatch as error:
+        raise SystemExit(str(error)) from None
     config = policy.head.config
     scratchpad_checks = [
         {"seed": seed, "first16": [float(v) for v in policy.initial_scratchpad(seed)[0].reshape(-1)[:16]]}

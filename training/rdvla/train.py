@@ -31,7 +31,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
-from .checkpoint import build_random, save_checkpoint
+from .checkpoint import LayoutMismatch, build_random, save_checkpoint
 from .data import ChunkDataset, DatasetError, EpisodeQuery, Normalization, compute_normalization, load_episodes
 from .export import main as export_main
 from .manifest import read_manifest, write_json
@@ -303,7 +303,7 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
         changed = changed_settings(document["options"], asdict_options(options))
         if changed:
             raise SystemExit(f"{out}: --resume with settings that differ from the saved run ({changed}): pass the saved values, or start a new run")
-        saved = apply_train_state(document, policy, optimizer, scheduler)
+        saved = apply_train_state(document, policy, optimizer, scheduler, state_path)
     if saved is not None and saved.step >= options.steps:
         raise SystemExit(f"{out}: the saved run already finished {saved.step} steps: pass a larger --steps to train further")
     dataset = build_dataset(options, saved.normalization if saved else None)
@@ -473,7 +473,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     options = parse_args(argv)
     try:
         run_training(options)
-    except DatasetError as error:
+    except (DatasetError, LayoutMismatch) as error:
         raise SystemExit(str(error)) from None
     except sqlite3.DatabaseError as error:
         raise SystemExit(f"{options.db} failed to open ({error}): the database is damaged, so train on a backup or a copy that opens") from None

@@ -14,6 +14,7 @@ from typing import List
 import torch
 import torch.nn as nn
 
+from .checkpoint import load_weights
 from .data import Normalization
 
 STATE_FORMAT = "rdvla-train-state"
@@ -56,9 +57,9 @@ def read_train_state(path: Path) -> dict:
     return document
 
 
-def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler) -> TrainState:
-    """Load the weights, optimiser and schedule of a read state into the given objects, and return the other fields."""
-    model.load_state_dict(document["model"])
+def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler, path: Path) -> TrainState:
+    """Load the weights, optimiser and schedule of a state read from path into the given objects, and return the other fields."""
+    load_weights(model, document["model"], path)
     optimizer.load_state_dict(document["optimizer"])
     scheduler.load_state_dict(document["scheduler"])
     return TrainState(
@@ -72,4 +73,4 @@ def apply_train_state(document: dict, model: nn.Module, optimizer, scheduler) ->
 
 def load_train_state(path: Path, model: nn.Module, optimizer, scheduler) -> TrainState:
     """Load the weights, optimiser and schedule into the given objects, and return the other fields."""
-    return apply_train_state(read_train_state(path), model, optimizer, scheduler)
+    return apply_train_state(read_train_state(path), model, optimizer, scheduler, path)

@@ -5,7 +5,7 @@ from rdvla.bench_head import random_features
 from dataclasses import replace
 
 from rdvla.backbone import TinyBackbone, TokenLocations
-from rdvla.checkpoint import build_random, load_checkpoint, save_checkpoint
+from rdvla.checkpoint import LayoutMismatch, build_random, load_checkpoint, save_checkpoint
 from rdvla.model import RDVLAHead, l1_chunk_loss, sample_training_depth
 from rdvla.presets import get_preset
 
@@ -71,6 +71,18 @@ def test_stem_survives_a_checkpoint(tmp_path):
     save_checkpoint(tmp_path / "checkpoint.pt", "tiny", head, backbone)
     _, _, loaded = load_checkpoint(tmp_path / "checkpoint.pt")
     assert same_context(backbone, loaded, preset.backbone)
+
+
+def test_checkpoint_of_another_layout_is_rejected(tmp_path):
+    preset = get_preset("tiny")
+    head, backbone = build_random(preset, seed=3)
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint(path, "tiny", head, backbone)
+    document = torch.load(str(path))
+    del document["backbone"]["goal_map.embed.bias"]  # as saved by a trainer without this weight
+    torch.save(document, str(path))
+    with pytest.raises(LayoutMismatch, match=r"checkpoint.pt holds weights for a different model layout .*goal_map.embed.bias"):
+        load_checkpoint(path)
 
 
 def test_token_location_finds_the_matching_pixel():
