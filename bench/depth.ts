@@ -68,9 +68,9 @@ const CLI = path.join(REPO_ROOT, 'bin', 'rdvla.js');
 function parseOptions(args: string[]): DepthOptions {
   const options: DepthOptions = {
     work: path.join(REPO_ROOT, 'node_modules', '.cache', 'rdvla-bench', 'depth'),
-    episodes: 700,
-    recordSeconds: 5,
-    steps: 6000,
+    episodes: 800,
+    recordSeconds: 4,
+    steps: 5000,
     batchSize: 16,
     depthMean: 8,
     goalWeight: 1,

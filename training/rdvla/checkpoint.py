@@ -58,7 +58,7 @@ def load_weights(module: nn.Module, weights: dict, path: Path) -> None:
         if len(detail) > 200:
             detail = detail[:200] + "..."
         raise LayoutMismatch(
-            f"{path} holds weights for a different model layout than this trainer builds ({detail}): "
+            f"{path} contains weights for a different model layout than this trainer builds ({detail}): "
             "it was saved by another version of the trainer, so load it with that version or train a new model"
         ) from None
 

@@ -81,7 +81,7 @@ def test_checkpoint_of_another_layout_is_rejected(tmp_path):
     document = torch.load(str(path))
     del document["backbone"]["goal_map.embed.bias"]  # as saved by a trainer without this weight
     torch.save(document, str(path))
-    with pytest.raises(LayoutMismatch, match=r"checkpoint.pt holds weights for a different model layout .*goal_map.embed.bias"):
+    with pytest.raises(LayoutMismatch, match=r"checkpoint.pt contains weights for a different model layout .*goal_map.embed.bias"):
         load_checkpoint(path)
 
 
