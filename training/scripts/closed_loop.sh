@@ -3,7 +3,7 @@
 # tiny model on the CPU, and print success rate and mean iterations per depth setting. With
 # INSTALL=1 it then installs the trained model as the simulated rig's default policy in
 # native-models/rdvla-tiny-sim and regenerates its parity fixtures; the tests that pin the
-# shipped untrained model (training/tests/test_shipped_model.py, src/cli/commands/policy.test.ts)
+# shipped model (training/tests/test_shipped_model.py, src/cli/commands/policy.test.ts)
 # must then be updated.
 #
 #   training/scripts/closed_loop.sh [bench depth options, e.g. --episodes 40 --rollouts 10 --reuse]
