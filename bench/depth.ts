@@ -9,6 +9,10 @@ import { packageRoot } from '../src/common/package-root.js';
  * the same rollout seeds at fixed depths 1, 2, 4, 8 and 12 and with the binary, linear and
  * convergence strategies. Prints success rate and mean iterations per setting beside the
  * published LIBERO averages. --reuse (or --model and --db) skips recording and training.
+ *
+ * Options (defaults in parseOptions): --work DIR, --model DIR, --db FILE, --settings LIST
+ * (e.g. 1,8,binary), --episodes N, --record-seconds S, --steps N, --batch-size N,
+ * --depth-mean N, --goal-weight W, --rollouts N, --rollout-seconds S, --seed-base N.
  */
 
 interface DepthOptions {
@@ -65,6 +69,9 @@ const DEFAULT_SETTINGS = ['1', '2', '4', '8', '12', 'binary', 'linear', 'converg
 const REPO_ROOT = packageRoot();
 const CLI = path.join(REPO_ROOT, 'bin', 'rdvla.js');
 
+/** Numeric options that take fractions; the others count things and take integers. */
+const FRACTIONAL_OPTIONS = new Set(['--record-seconds', '--rollout-seconds', '--goal-weight']);
+
 function parseOptions(args: string[]): DepthOptions {
   const options: DepthOptions = {
     work: path.join(REPO_ROOT, 'node_modules', '.cache', 'rdvla-bench', 'depth'),
@@ -101,8 +108,9 @@ function parseOptions(args: string[]): DepthOptions {
     else if (flag in numeric) {
       const value = Number(requireValue(args, ++i, flag));
       const zeroAllowed = flag === '--goal-weight';
-      if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-        throw new Error(`${flag} ${args[i]} is invalid: use a ${zeroAllowed ? 'non-negative' : 'positive'} number`);
+      const fractionAllowed = FRACTIONAL_OPTIONS.has(flag);
+      if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || (!fractionAllowed && !Number.isInteger(value))) {
+        throw new Error(`${flag} ${args[i]} is invalid: use a ${zeroAllowed ? 'non-negative' : 'positive'} ${fractionAllowed ? 'number' : 'integer'}`);
       }
       (options[numeric[flag]!] as number) = value;
     } else throw new Error(`unknown option ${flag}: see the header of bench/depth.ts`);
@@ -160,8 +168,14 @@ function prepareModel(options: DepthOptions): { model: string; db: string; train
   const model = options.model ?? path.join(options.work, 'model');
   const db = options.db ?? path.join(options.work, 'demos.db');
   if (options.reuse || options.model !== undefined) {
-    if (!existsSync(path.join(model, 'manifest.json'))) throw new Error(`no model in ${model}: run once without --reuse to train one`);
+    if (!existsSync(path.join(model, 'manifest.json'))) {
+      const fix = options.model !== undefined ? 'pass a model directory that rdvla train wrote' : 'run once without --reuse to train one';
+      throw new Error(`no model in ${model}: ${fix}`);
+    }
     return { model, db, trainSeconds: null };
+  }
+  if (options.db !== undefined && existsSync(db)) {
+    throw new Error(`--db ${db} exists, and without --model the bench records new demonstrations into it: pass --model too, or name a new file`);
   }
 
   mkdirSync(options.work, { recursive: true });

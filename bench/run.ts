@@ -21,7 +21,13 @@ async function main(): Promise<void> {
     return;
   }
   const suite = await load();
-  await suite.run(args);
+  try {
+    await suite.run(args);
+  } catch (error) {
+    // Errors from a bad option or a failed step name the fix in their message, so the stack is left out.
+    console.error(`bench ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

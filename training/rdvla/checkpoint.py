@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from dataclasses import asdict
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -44,6 +46,17 @@ def save_checkpoint(path: Path, preset_name: str, head: RDVLAHead, backbone: Opt
     )
 
 
+def read_torch_file(path: Path, kind: str, remedy: str) -> object:
+    """Read a file written by torch.save, or raise ValueError naming the file when it is damaged.
+
+    torch.load unpickles the file, which can run code, so only files from trusted sources belong here.
+    """
+    try:
+        return torch.load(str(path), map_location="cpu")
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError) as error:
+        raise ValueError(f"{path} failed to load as {kind} ({type(error).__name__}: {error}): the file is damaged or of another kind, so {remedy}") from None
+
+
 class LayoutMismatch(ValueError):
     """Error for saved weights whose names or shapes differ from the model that this code builds."""
 
@@ -65,7 +78,7 @@ def load_weights(module: nn.Module, weights: dict, path: Path) -> None:
 
 def load_checkpoint(path: Path) -> Tuple[Preset, RDVLAHead, Optional[TinyBackbone]]:
     """Load a checkpoint written by save_checkpoint; the configs stored in it win over the preset's."""
-    document = torch.load(str(path), map_location="cpu")
+    document = read_torch_file(path, "an RD-VLA checkpoint", "export the model again from its training run")
     if not isinstance(document, dict) or document.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not an RD-VLA checkpoint (expected format {CHECKPOINT_FORMAT!r})")
     preset = get_preset(document["preset"])

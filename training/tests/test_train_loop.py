@@ -97,6 +97,21 @@ def test_resume_rejects_added_goal_loss(db_path, tmp_path):
         run_training(options(db_path, tmp_path / "run", steps=4, goal_weight=1.0, resume=True))
 
 
+def test_resume_with_more_steps_warns_of_new_rates(db_path, tmp_path, caplog):
+    run_training(options(db_path, tmp_path / "run", steps=2))
+    with caplog.at_level("WARNING", logger="rdvla.train"):
+        run_training(options(db_path, tmp_path / "run", steps=4, resume=True))
+    assert "--steps 4 differs from the saved run's 2" in caplog.text
+
+
+def test_damaged_state_is_reported(db_path, tmp_path):
+    run_training(options(db_path, tmp_path / "run", steps=2))
+    state = tmp_path / "run" / STATE_FILE
+    state.write_bytes(state.read_bytes()[:3000])
+    with pytest.raises(SystemExit, match=r"state.pt failed to load as a training state .*: the file is damaged or of another kind"):
+        run_training(options(db_path, tmp_path / "run", steps=4, resume=True))
+
+
 def test_resume_rejects_changed_settings(db_path, tmp_path):
     run_training(options(db_path, tmp_path / "run", steps=2))
     with pytest.raises(SystemExit, match=r"batch_size 2 -> 3, state_noise 0.0 -> 0.5"):
