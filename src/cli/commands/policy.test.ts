@@ -92,15 +92,15 @@ describe('rdvla policy', () => {
     expect(binaryEasy.horizon).toBe(8);
 
     const binaryHard = await runJson('--adaptive', 'binary', '--delta', '1e-12');
-    expect(binaryHard.kStar).toBe(7);
+    expect(binaryHard.kStar).toBe(6);
     expect(binaryHard.horizon).toBe(4);
-    expect(binaryHard.trace.length).toBe(6);
+    expect(binaryHard.trace.length).toBe(5);
 
-    const linearPastFullChunk = await runJson('--adaptive', 'linear', '--delta', '1e-12', '--max-iterations', '10');
-    // The trained core reaches its fixed point after 7 iterations on this input: past the
-    // full-chunk limit of 6, so the linear rule gives hMax = 7 instead of the whole chunk.
-    expect(linearPastFullChunk.kStar).toBe(7);
-    expect(linearPastFullChunk.horizon).toBe(7);
+    const linearFullChunk = await runJson('--adaptive', 'linear', '--delta', '1e-12', '--max-iterations', '10');
+    // The trained core reaches its fixed point after 6 iterations on this input: at the
+    // full-chunk limit of 6, so the linear rule runs the whole chunk.
+    expect(linearFullChunk.kStar).toBe(6);
+    expect(linearFullChunk.horizon).toBe(25);
   });
 
   it('run warns about cameras without an image', async () => {
