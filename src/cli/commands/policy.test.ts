@@ -74,7 +74,7 @@ describe('rdvla policy', () => {
   it('run prints a K x A chunk with k* and horizon', async () => {
     const result = await runJson('--depth', '3');
     expect(result.kStar).toBe(3);
-    expect(result.horizon).toBe(5);
+    expect(result.horizon).toBe(25);
     expect(result.actions.length).toBe(25);
     for (const row of result.actions) expect(row.length).toBe(14);
     expect(result.trace).toEqual([]);
@@ -84,7 +84,7 @@ describe('rdvla policy', () => {
   it('run changes k* and horizon with the mode', async () => {
     const converged = await runJson('--adaptive', 'converge', '--delta', '1');
     expect(converged.kStar).toBe(2);
-    expect(converged.horizon).toBe(5);
+    expect(converged.horizon).toBe(25);
     expect(converged.trace.length).toBe(1);
 
     const binaryEasy = await runJson('--adaptive', 'binary', '--delta', '1');
@@ -115,7 +115,7 @@ describe('rdvla policy', () => {
   it('run prints a readable summary without --json', async () => {
     const output = await rdvla('policy', 'run', '--model', MODEL_DIR, '--provider', 'cpu', '--depth', '2', '--task', 'push the block', '--state', ZERO_STATE, '--seed', '9');
     expect(output.exitCode).toBe(0);
-    expect(output.stdout).toContain('k* 2, horizon 5 of 25 actions (fixed, seed 9)');
+    expect(output.stdout).toContain('k* 2, horizon 25 of 25 actions (fixed, seed 9)');
     expect(output.stdout).toMatch(/^action 24: /m);
   });
 
