@@ -129,7 +129,7 @@ class TokenLocations(nn.Module):
     query with the pixel's features. The softmax of the scores over the pixels weights the pixel
     coordinates into one expected position. A word like "red" can learn a query that matches red
     pixels, so its embedding then gives the red target's position in every camera. The features
-    carry no coordinates, so a query matches what a pixel shows, never where it lies. The
+    carry no coordinates, so a query matches what a pixel shows rather than where it lies. The
     positions of all cameras pass through a linear map with small initial weights.
     """
 
