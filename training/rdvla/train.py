@@ -315,11 +315,13 @@ def _train(options: TrainOptions, distributed: Distributed) -> VLAPolicy:
     first_step = saved.step if saved is not None else 0
     planned = saved.options.get("steps") if saved is not None else None
     if distributed.is_main and planned is not None and planned != options.steps:
-        # The cosine decay follows --steps, so a new total moves the learning rate of the remaining steps.
+        # The cosine decay follows --steps, so a new total moves the learning rate of the remaining
+        # steps (unless they all lie in the warm-up).
         before = learning_rate_factor(first_step, options.warmup_steps, planned, options.min_lr_ratio) * options.lr
         after = learning_rate_factor(first_step, options.warmup_steps, options.steps, options.min_lr_ratio) * options.lr
-        log.warning("--steps %d differs from the saved run's %d: the learning-rate decay now spans %d steps, "
-                    "so the rate at step %d changes from %.2e to %.2e", options.steps, planned, options.steps, first_step, before, after)
+        if not math.isclose(before, after, rel_tol=1e-6):
+            log.warning("--steps %d differs from the saved run's %d: the learning-rate decay now spans %d steps, "
+                        "so the rate at step %d changes from %.2e to %.2e", options.steps, planned, options.steps, first_step, before, after)
 
     model: nn.Module = policy
     if distributed.enabled:

@@ -98,10 +98,17 @@ def test_resume_rejects_added_goal_loss(db_path, tmp_path):
 
 
 def test_resume_with_more_steps_warns_of_new_rates(db_path, tmp_path, caplog):
-    run_training(options(db_path, tmp_path / "run", steps=2))
+    run_training(options(db_path, tmp_path / "run", steps=3))  # one step past the 2-step warm-up
     with caplog.at_level("WARNING", logger="rdvla.train"):
-        run_training(options(db_path, tmp_path / "run", steps=4, resume=True))
-    assert "--steps 4 differs from the saved run's 2" in caplog.text
+        run_training(options(db_path, tmp_path / "run", steps=6, resume=True))
+    assert "--steps 6 differs from the saved run's 3" in caplog.text
+
+
+def test_resume_within_warm_up_keeps_quiet(db_path, tmp_path, caplog):
+    run_training(options(db_path, tmp_path / "run", steps=2, warmup_steps=10))
+    with caplog.at_level("WARNING", logger="rdvla.train"):
+        run_training(options(db_path, tmp_path / "run", steps=4, warmup_steps=10, resume=True))
+    assert "differs from the saved run's" not in caplog.text
 
 
 def test_damaged_state_is_reported(db_path, tmp_path):
