@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -216,12 +215,6 @@ class TinyBackbone(nn.Module):
         return self.goal_map.predict(unpadded.flatten(1))
 
     def forward(self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> BackboneFeatures:
-        return self.features_and_goal(images, input_ids, attention_mask)[0]
-
-    def features_and_goal(
-        self, images: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
-    ) -> Tuple[BackboneFeatures, Optional[torch.Tensor]]:
-        """Return the features and the goal map's prediction [B, goal_size] (None without a goal map)."""
         batch, cameras = images.shape[0], images.shape[1]
         config = self.config
 
@@ -232,7 +225,6 @@ class TinyBackbone(nn.Module):
         vision = patches.reshape(batch, cameras * config.patches_per_image, config.hidden_size)
         text = self.token_embed(input_ids)  # [B, T, Db]
         latents = self.latents.unsqueeze(0).expand(batch, -1, -1)  # [B, L, Db]
-        goal = None
         if self.token_locations is not None:
             positions = self.token_locations.locate(pixels, input_ids)  # [B, T, 2C]
             text = text + self.token_locations.embed(positions)
@@ -258,4 +250,4 @@ class TinyBackbone(nn.Module):
 
         mid, last = hidden_states[config.middle_layer], hidden_states[-1]
         split = config.context_tokens
-        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:]), goal
+        return BackboneFeatures(mid[:, :split], mid[:, split:], last[:, :split], last[:, split:])

@@ -134,9 +134,10 @@ def test_goal_map_reaches_the_latent_tokens():
     ids = torch.randint(2, config.vocab_size, (2, config.max_task_tokens))
     mask = torch.ones(2, config.max_task_tokens, dtype=torch.int64)
     with torch.no_grad():
-        features, goal = backbone.features_and_goal(images, ids, mask)
+        features = backbone(images, ids, mask)
+        goal = backbone.goal(images, ids, mask)
         backbone.goal_map.embed.bias.add_(1.0)
-        shifted, _ = backbone.features_and_goal(images, ids, mask)
+        shifted = backbone(images, ids, mask)
     assert goal.shape == (2, config.goal_size)
     assert not torch.allclose(features.last_latent, shifted.last_latent)
 
