@@ -46,18 +46,22 @@ def save_checkpoint(path: Path, preset_name: str, head: RDVLAHead, backbone: Opt
     )
 
 
+class ModelFileError(ValueError):
+    """Error for a saved checkpoint or training state that cannot be used; the message names the file and the fix."""
+
+
 def read_torch_file(path: Path, kind: str, remedy: str) -> object:
-    """Read a file written by torch.save, or raise ValueError naming the file when it is damaged.
+    """Read a file written by torch.save, or raise ModelFileError naming the file when it is damaged.
 
     torch.load unpickles the file, which can run code, so only files from trusted sources belong here.
     """
     try:
         return torch.load(str(path), map_location="cpu")
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, ValueError, AttributeError, ImportError) as error:
-        raise ValueError(f"{path} failed to load as {kind} ({type(error).__name__}: {error}): the file is damaged or of another kind, so {remedy}") from None
+        raise ModelFileError(f"{path} failed to load as {kind} ({type(error).__name__}: {error}): the file is damaged or of another kind, so {remedy}") from None
 
 
-class LayoutMismatch(ValueError):
+class LayoutMismatch(ModelFileError):
     """Error for saved weights whose names or shapes differ from the model that this code builds."""
 
 
@@ -78,7 +82,7 @@ def load_weights(module: nn.Module, weights: dict, path: Path) -> None:
 
 def load_checkpoint(path: Path) -> Tuple[Preset, RDVLAHead, Optional[TinyBackbone]]:
     """Load a checkpoint written by save_checkpoint; the configs stored in it win over the preset's."""
-    document = read_torch_file(path, "an RD-VLA checkpoint", "export the model again from its training run")
+    document = read_torch_file(path, "an RD-VLA checkpoint", "restore it from a backup or train the model again")
     if not isinstance(document, dict) or document.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not an RD-VLA checkpoint (expected format {CHECKPOINT_FORMAT!r})")
     preset = get_preset(document["preset"])

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import List, Optional
 
-from .checkpoint import LayoutMismatch, build_random, load_checkpoint, save_checkpoint
+from .checkpoint import ModelFileError, build_random, load_checkpoint, save_checkpoint
 from .graphs import (
     BackboneGraph,
     CodaGraph,
@@ -55,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.checkpoint is not None:
         try:
             preset, head, backbone = load_checkpoint(args.checkpoint)
-        except LayoutMismatch as error:
+        except ModelFileError as error:
             raise SystemExit(str(error)) from None
         source = {"preset": preset.name, "checkpoint": args.checkpoint.name, "trained": True}
     else:

@@ -18,7 +18,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from .checkpoint import LayoutMismatch
+from .checkpoint import ModelFileError
 from .policy import TorchPolicy
 
 log = logging.getLogger("rdvla.reference")
@@ -135,7 +135,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     try:
         policy = TorchPolicy.from_model_dir(args.model, args.checkpoint)
-    except LayoutMismatch as error:
+    except ModelFileError as error:
         raise SystemExit(str(error)) from None
     config = policy.head.config
     scratchpad_checks = [

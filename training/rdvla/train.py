@@ -31,7 +31,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
-from .checkpoint import LayoutMismatch, build_random, save_checkpoint
+from .checkpoint import ModelFileError, build_random, save_checkpoint
 from .data import ChunkDataset, DatasetError, EpisodeQuery, Normalization, compute_normalization, load_episodes
 from .export import main as export_main
 from .manifest import read_manifest, write_json
@@ -482,7 +482,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     options = parse_args(argv)
     try:
         run_training(options)
-    except (DatasetError, LayoutMismatch) as error:
+    except (DatasetError, ModelFileError) as error:
         raise SystemExit(str(error)) from None
     except sqlite3.DatabaseError as error:
         raise SystemExit(f"{options.db} failed to open ({error}): the database is damaged, so train on a backup or a copy that opens") from None

@@ -14,7 +14,7 @@ from typing import List
 import torch
 import torch.nn as nn
 
-from .checkpoint import load_weights, read_torch_file
+from .checkpoint import ModelFileError, load_weights, read_torch_file
 from .data import Normalization
 
 STATE_FORMAT = "rdvla-train-state"
@@ -53,7 +53,7 @@ def read_train_state(path: Path) -> dict:
     """Read a saved training state without applying it, so its settings can be checked first."""
     try:
         document = read_torch_file(path, "a training state", "restore it from a backup or start a new run in another --out")
-    except ValueError as error:
+    except ModelFileError as error:
         raise SystemExit(str(error)) from None
     if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
         raise SystemExit(f"{path} is not an RD-VLA training state (expected format {STATE_FORMAT!r})")
