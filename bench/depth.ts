@@ -169,8 +169,8 @@ function prepareModel(options: DepthOptions): { model: string; db: string; train
   const db = options.db ?? path.join(options.work, 'demos.db');
   if (options.reuse || options.model !== undefined) {
     if (!existsSync(path.join(model, 'manifest.json'))) {
-      const fix = options.model !== undefined ? 'pass a model directory that rdvla train wrote' : 'run once without --reuse to train one';
-      throw new Error(`no model in ${model}: ${fix}`);
+      const remedy = options.model !== undefined ? 'pass a model directory that rdvla train wrote' : 'run once without --reuse to train one';
+      throw new Error(`no model in ${model}: ${remedy}`);
     }
     return { model, db, trainSeconds: null };
   }

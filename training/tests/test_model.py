@@ -112,7 +112,7 @@ def test_token_location_finds_the_matching_pixel():
     assert channels == locations.query.embedding_dim
 
 
-def test_token_locations_and_goal_with_zero_maps_match_plain_backbone():
+def test_zero_maps_match_plain_backbone():
     config = get_preset("tiny").backbone
     assert config.token_locations and config.goal_size == 14
     torch.manual_seed(0)
@@ -121,8 +121,8 @@ def test_token_locations_and_goal_with_zero_maps_match_plain_backbone():
         backbone.token_locations.embed.weight.zero_()
         backbone.goal_map.embed.weight.zero_()
     plain = TinyBackbone(replace(config, token_locations=False, goal_size=0)).eval()
-    kept = {name: value for name, value in backbone.state_dict().items() if not name.startswith(("token_locations.", "goal_map."))}
-    plain.load_state_dict(kept)
+    shared = {name: value for name, value in backbone.state_dict().items() if not name.startswith(("token_locations.", "goal_map."))}
+    plain.load_state_dict(shared)
     assert same_context(backbone, plain, config)
 
 
